@@ -1,0 +1,176 @@
+//! The one error type of the crate.
+//!
+//! Every failure, from bad options to a refusing authorization server, is an
+//! [`Error`]. Each variant has a stable [`Error::code`] that JavaScript callers
+//! can branch on (`err.code === "ERR_OAUTH"`), in the manner of jose's error
+//! codes. Messages say what to fix.
+//!
+//! Secrets never reach this type: variants carry server-supplied text only
+//! after [`redact`] has removed the client secret from it, and no variant
+//! holds the secret or an access token. `Display` and `Debug` are therefore
+//! safe to log.
+
+use core::fmt;
+
+/// Longest excerpt of an error body kept in [`Error::Http`], in characters.
+/// Enough to recognise a proxy's error page, too short to carry a payload.
+pub const BODY_EXCERPT_CHARS: usize = 200;
+
+/// Everything that can go wrong. New variants may be added, hence
+/// `#[non_exhaustive]`; the codes of existing ones never change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// `ERR_OAUTH`: the server answered with an RFC 6749 §5.2 error body.
+    OAuth {
+        /// HTTP status of the response.
+        status: u16,
+        /// The `error` code, such as `invalid_client`.
+        error: String,
+        /// The optional `error_description`.
+        description: Option<String>,
+        /// The optional `error_uri`.
+        uri: Option<String>,
+        /// Headers that tell the caller what to do next.
+        hints: ResponseHints,
+    },
+    /// `ERR_HTTP`: a non-2xx status without an OAuth error body.
+    Http {
+        /// HTTP status of the response.
+        status: u16,
+        /// A short excerpt of the body, capped at [`BODY_EXCERPT_CHARS`].
+        body: String,
+        /// Headers that tell the caller what to do next.
+        hints: ResponseHints,
+    },
+    /// `ERR_NETWORK`: the request could not be made (refused, DNS, CORS, a
+    /// reset connection).
+    Network(String),
+    /// `ERR_TIMEOUT`: the whole exchange took longer than `timeoutMs`.
+    Timeout {
+        /// The limit that elapsed.
+        timeout_ms: u32,
+    },
+    /// `ERR_ABORTED`: the caller's `AbortSignal` fired.
+    Aborted,
+    /// `ERR_INVALID_RESPONSE`: a 2xx that is not a usable token response, a
+    /// redirect, or a body over the size limit.
+    InvalidResponse(String),
+    /// `ERR_INVALID_OPTIONS`: an option is missing, ill-typed or unsafe.
+    InvalidOptions(String),
+    /// `ERR_INVALID_JWT`: `decodeJwt` could not decode the input.
+    InvalidJwt(String),
+}
+
+/// Response headers worth surfacing on an error: when to retry (RFC 9110
+/// §10.2.3) and how to authenticate (RFC 9110 §11.6.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHints {
+    /// The raw `Retry-After` header (seconds or an HTTP date).
+    pub retry_after: Option<String>,
+    /// The raw `WWW-Authenticate` header.
+    pub www_authenticate: Option<String>,
+}
+
+impl Error {
+    /// The stable code that JavaScript sees as `err.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::OAuth { .. } => "ERR_OAUTH",
+            Error::Http { .. } => "ERR_HTTP",
+            Error::Network(_) => "ERR_NETWORK",
+            Error::Timeout { .. } => "ERR_TIMEOUT",
+            Error::Aborted => "ERR_ABORTED",
+            Error::InvalidResponse(_) => "ERR_INVALID_RESPONSE",
+            Error::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
+            Error::InvalidJwt(_) => "ERR_INVALID_JWT",
+        }
+    }
+
+    pub(crate) fn options(message: impl Into<String>) -> Self {
+        Error::InvalidOptions(message.into())
+    }
+
+    pub(crate) fn response(message: impl Into<String>) -> Self {
+        Error::InvalidResponse(message.into())
+    }
+
+    pub(crate) fn jwt(message: impl Into<String>) -> Self {
+        Error::InvalidJwt(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::OAuth {
+                status,
+                error,
+                description,
+                ..
+            } => {
+                write!(f, "the authorization server refused the token request: {error}")?;
+                if let Some(description) = description {
+                    write!(f, " ({description})")?;
+                }
+                write!(f, ", HTTP {status}")?;
+                if error == "invalid_client" {
+                    f.write_str("; check clientId, clientSecret and authMethod (client_secret_basic or client_secret_post, whichever the client is registered for)")?;
+                }
+                Ok(())
+            }
+            Error::Http { status, body, .. } => {
+                write!(f, "the token endpoint answered HTTP {status} without an OAuth error body; check tokenUrl")?;
+                if !body.is_empty() {
+                    write!(f, " (body starts: {body})")?;
+                }
+                Ok(())
+            }
+            Error::Network(detail) => write!(
+                f,
+                "the request could not be made ({detail}); check that the URL is reachable, and in a browser that the server allows this page's origin (CORS; in Keycloak: the client's Web origins)"
+            ),
+            Error::Timeout { timeout_ms } => write!(
+                f,
+                "no complete response within timeoutMs ({timeout_ms} ms); raise timeoutMs or check the server"
+            ),
+            Error::Aborted => f.write_str("the request was aborted by the caller's signal"),
+            Error::InvalidResponse(m) | Error::InvalidOptions(m) | Error::InvalidJwt(m) => {
+                f.write_str(m)
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Replaces every occurrence of each non-empty `secret` in `text` with
+/// `[redacted]`. Used on anything a server sends back before it enters an
+/// [`Error`], because a misbehaving server or proxy may echo the request.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if out.contains(secret) {
+            out = out.replace(secret, "[redacted]");
+        }
+    }
+    out
+}
+
+/// The first [`BODY_EXCERPT_CHARS`] characters of `body`, with control
+/// characters folded to spaces so the excerpt stays on one log line.
+pub fn excerpt(body: &str) -> String {
+    let mut out: String = body
+        .chars()
+        .take(BODY_EXCERPT_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.chars().nth(BODY_EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    out.trim().to_owned()
+}
+
+#[cfg(test)]
+#[path = "../tests/unit/error.rs"]
+mod tests;

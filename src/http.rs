@@ -1,0 +1,209 @@
+//! The one place that talks to `fetch`.
+//!
+//! It binds the global `fetch`, `setTimeout` and `clearTimeout`, never
+//! `window`, so the same code runs in pages, workers, Node, Deno and workerd
+//! (as gloo-net does). gloo-net builds the request; the call itself goes
+//! through our own binding so a rejection keeps its `cause` (Node puts
+//! `ECONNREFUSED` there).
+//!
+//! Rules enforced here, because only here are they visible:
+//! - redirects are never followed (`redirect: "manual"`): a redirect would
+//!   carry the client credentials to another URL;
+//! - one timer covers the whole exchange, body included;
+//! - the body is read in chunks and refused past [`MAX_RESPONSE_BYTES`],
+//!   without buffering the rest.
+
+use crate::error::{Error, ResponseHints};
+use crate::oauth::{HttpRequest, HttpResponse};
+use gloo_net::http::Request;
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, RequestRedirect, ResponseType};
+
+/// Largest response body read, in bytes. A token response is a few KB; a
+/// bigger body is a misconfigured URL or an attack on memory.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &web_sys::Request) -> Promise;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// A failed exchange: the error, and the JS error behind it (for `cause`).
+pub struct Failure {
+    pub error: Error,
+    pub cause: Option<JsValue>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, cause: None }
+    }
+}
+
+/// Sends `request` as a form POST and reads the whole answer, within
+/// `timeout_ms`, stopping early if `signal` aborts.
+pub async fn post_form(
+    request: &HttpRequest,
+    timeout_ms: u32,
+    signal: Option<&AbortSignal>,
+) -> Result<HttpResponse, Failure> {
+    if signal.is_some_and(|s| s.aborted()) {
+        return Err(Error::Aborted.into());
+    }
+    let controller = AbortController::new().map_err(|e| network(e, "AbortController is not available"))?;
+    let timed_out = Rc::new(Cell::new(false));
+    let on_timeout = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        Closure::once(move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    };
+    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms as i32);
+    let on_abort = {
+        let controller = controller.clone();
+        Closure::<dyn Fn()>::new(move || controller.abort())
+    };
+    if let Some(signal) = signal {
+        let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+    }
+
+    let result = exchange(request, &controller.signal()).await;
+
+    clear_timeout(&timer);
+    if let Some(signal) = signal {
+        let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+    }
+    drop((on_timeout, on_abort));
+
+    result.map_err(|failure| {
+        if timed_out.get() {
+            Error::Timeout { timeout_ms }.into()
+        } else if signal.is_some_and(|s| s.aborted()) {
+            Error::Aborted.into()
+        } else {
+            failure
+        }
+    })
+}
+
+async fn exchange(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, Failure> {
+    let mut builder = Request::post(&request.url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json")
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(signal));
+    if let Some(authorization) = &request.authorization {
+        builder = builder.header("Authorization", authorization.expose());
+    }
+    let built = builder
+        .body(request.body.expose())
+        .map_err(|_| Error::options("the token request could not be built; check tokenUrl"))?;
+    let web_request: web_sys::Request = built.into();
+    let response = JsFuture::from(global_fetch(&web_request))
+        .await
+        .map_err(|e| network(e, "fetch failed"))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| Error::Network("fetch did not return a Response".into()))?;
+
+    let headers = response.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let mut res = HttpResponse {
+        status: response.status(),
+        opaque_redirect: response.type_() == ResponseType::Opaqueredirect,
+        location: header("location"),
+        hints: ResponseHints {
+            retry_after: header("retry-after"),
+            www_authenticate: header("www-authenticate"),
+        },
+        body: Vec::new(),
+    };
+    if res.opaque_redirect || (300..400).contains(&res.status) {
+        if let Some(body) = response.body() {
+            let _ = body.cancel();
+        }
+        return Ok(res);
+    }
+    if let Some(length) = header("content-length").and_then(|l| l.trim().parse::<usize>().ok()) {
+        if length > MAX_RESPONSE_BYTES {
+            if let Some(body) = response.body() {
+                let _ = body.cancel();
+            }
+            return Err(too_large().into());
+        }
+    }
+    res.body = read_body(&response).await?;
+    Ok(res)
+}
+
+/// Reads the body chunk by chunk, refusing it once it passes the cap.
+async fn read_body(response: &web_sys::Response) -> Result<Vec<u8>, Failure> {
+    let Some(stream) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| network(e, "the connection failed while reading the response"))?;
+        if Reflect::get(&chunk, &JsValue::from_str("done"))
+            .map(|d| d.is_truthy())
+            .unwrap_or(true)
+        {
+            return Ok(body);
+        }
+        let value = Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+        let Some(bytes) = value.dyn_ref::<Uint8Array>() else {
+            return Err(Error::Network("the response body is not a byte stream".into()).into());
+        };
+        let len = bytes.length() as usize;
+        if body.len() + len > MAX_RESPONSE_BYTES {
+            let _ = reader.cancel();
+            return Err(too_large().into());
+        }
+        let start = body.len();
+        body.resize(start + len, 0);
+        bytes.copy_to(&mut body[start..]);
+    }
+}
+
+fn too_large() -> Error {
+    Error::response(format!(
+        "the response body is larger than {MAX_RESPONSE_BYTES} bytes, far more than a token response; check that the URL is the token endpoint"
+    ))
+}
+
+/// A `fetch` rejection as [`Error::Network`], with the most useful detail
+/// the runtime gave: Node's `cause` (`connect ECONNREFUSED ...`) after the message.
+fn network(e: JsValue, fallback: &str) -> Failure {
+    let text = |v: &JsValue, key: &str| {
+        Reflect::get(v, &JsValue::from_str(key))
+            .ok()
+            .and_then(|s| s.as_string())
+            .filter(|s| !s.is_empty())
+    };
+    let message = text(&e, "message").unwrap_or_else(|| fallback.to_owned());
+    let detail = match Reflect::get(&e, &JsValue::from_str("cause")).ok().filter(|c| c.is_object()) {
+        Some(cause) => match text(&cause, "message").or_else(|| text(&cause, "code")) {
+            Some(detail) => format!("{message}: {detail}"),
+            None => message,
+        },
+        None => message,
+    };
+    Failure {
+        error: Error::Network(crate::error::excerpt(&detail)),
+        cause: Some(e),
+    }
+}

@@ -1,0 +1,160 @@
+//! Decoding of compact JWS JWTs (RFC 7519 §7.2, RFC 7515 §7.1), without
+//! verification.
+//!
+//! Decoding tells what a token claims, not whether the claims are true: the
+//! signature is not checked. Use it to read `exp` or roles from a token you
+//! obtained yourself, never to trust a token someone handed you.
+//!
+//! The rules follow jose's strict `decodeJwt`: exactly three segments, strict
+//! base64url, strict UTF-8, and header and payload both JSON objects. A
+//! five-segment token is an encrypted JWT (JWE, RFC 7516), which can't be
+//! read without the key, and gets an error that says so.
+//!
+//! The result is one JSON text, `{"header":…,"payload":…,"signature":"…"}`,
+//! so that JavaScript builds the whole result with a single `JSON.parse` and
+//! one crossing of the wasm boundary.
+
+use crate::base64url;
+use crate::error::Error;
+use crate::json::{self, JsonError};
+use core::ops::Range;
+
+/// Longest token accepted, in bytes (and, at the JS boundary, in UTF-16 code
+/// units, checked before the token is copied into wasm). Real access tokens
+/// with many roles stay under 16 KB; the cap bounds the work an attacker can
+/// cause with one string.
+pub const MAX_TOKEN_LENGTH: usize = 64 * 1024;
+
+/// A decoded token: the JSON text of the result and where its parts are.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodedJwt {
+    json: String,
+    header: Range<usize>,
+    payload: Range<usize>,
+    signature: Range<usize>,
+}
+
+impl DecodedJwt {
+    /// The whole result as `{"header":…,"payload":…,"signature":"…"}`.
+    pub fn as_json(&self) -> &str {
+        &self.json
+    }
+
+    /// The header's JSON text, exactly as encoded in the token.
+    pub fn header_json(&self) -> &str {
+        &self.json[self.header.clone()]
+    }
+
+    /// The payload's JSON text, exactly as encoded in the token.
+    pub fn payload_json(&self) -> &str {
+        &self.json[self.payload.clone()]
+    }
+
+    /// The signature segment, still base64url-encoded.
+    pub fn signature(&self) -> &str {
+        &self.json[self.signature.clone()]
+    }
+}
+
+/// The decoded claims may be an access token's; keep them out of logs.
+impl core::fmt::Debug for DecodedJwt {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DecodedJwt([redacted])")
+    }
+}
+
+/// Decodes a compact JWS. See the module docs for the rules.
+pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
+    if token.is_empty() {
+        return Err(Error::jwt("the token is empty; pass a JWT such as the access token from the token response"));
+    }
+    if token.len() > MAX_TOKEN_LENGTH {
+        return Err(too_long(token.len()));
+    }
+    let mut dots = [0usize; 2];
+    let mut count = 0;
+    for (i, b) in token.bytes().enumerate() {
+        if b == b'.' {
+            if count < 2 {
+                dots[count] = i;
+            }
+            count += 1;
+        }
+    }
+    if count == 4 {
+        return Err(Error::jwt("this is an encrypted JWT (JWE, five segments); it can't be decoded without the decryption key, and decodeJwt reads signed JWTs (JWS) only"));
+    }
+    if count != 2 {
+        return Err(Error::jwt(format!(
+            "a JWT has three dot-separated segments (header.payload.signature); this input has {}",
+            count + 1
+        )));
+    }
+    let header = &token[..dots[0]];
+    let payload = &token[dots[0] + 1..dots[1]];
+    let signature = &token[dots[1] + 1..];
+
+    let mut out = Vec::with_capacity(token.len() + 32);
+    out.extend_from_slice(b"{\"header\":");
+    let header = segment(header, "header", &mut out)?;
+    out.extend_from_slice(b",\"payload\":");
+    let payload = segment(payload, "payload", &mut out)?;
+    // The signature is not verified, but it must still be strict base64url.
+    base64url::decode(signature).map_err(|_| {
+        Error::jwt("the JWT signature segment is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)")
+    })?;
+    out.extend_from_slice(b",\"signature\":\"");
+    let signature = out.len()..out.len() + signature.len();
+    out.extend_from_slice(token[dots[1] + 1..].as_bytes());
+    out.extend_from_slice(b"\"}");
+    // Every part was checked to be UTF-8 and the glue is ASCII.
+    let json = String::from_utf8(out)
+        .map_err(|_| Error::jwt("the JWT does not decode to UTF-8 text"))?;
+    Ok(DecodedJwt {
+        json,
+        header,
+        payload,
+        signature,
+    })
+}
+
+fn too_long(len: usize) -> Error {
+    Error::jwt(format!(
+        "the token is {len} long, over the limit of {MAX_TOKEN_LENGTH}; this is not a JWT an authorization server would issue"
+    ))
+}
+
+/// The length check for callers that know the length before they have the
+/// bytes, such as the JS binding, which must refuse before copying.
+pub fn check_length(len: usize) -> Result<(), Error> {
+    if len > MAX_TOKEN_LENGTH {
+        Err(too_long(len))
+    } else {
+        Ok(())
+    }
+}
+
+/// Decodes one base64url segment into `out`, checks that it is UTF-8 and one
+/// JSON object, and returns where it landed.
+fn segment(encoded: &str, part: &str, out: &mut Vec<u8>) -> Result<Range<usize>, Error> {
+    if encoded.is_empty() {
+        return Err(Error::jwt(format!("the JWT {part} segment is empty")));
+    }
+    let start = out.len();
+    base64url::decode_into(encoded, out).map_err(|_| {
+        Error::jwt(format!(
+            "the JWT {part} is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding, no whitespace)"
+        ))
+    })?;
+    let text = core::str::from_utf8(&out[start..])
+        .map_err(|_| Error::jwt(format!("the JWT {part} is not valid UTF-8")))?;
+    json::parse_object(text).map_err(|e| match e {
+        JsonError::NotAnObject => Error::jwt(format!("the JWT {part} is JSON but not an object")),
+        other => Error::jwt(format!("the JWT {part} is not a valid JSON object: {other}")),
+    })?;
+    Ok(start..out.len())
+}
+
+#[cfg(test)]
+#[path = "../tests/unit/jwt.rs"]
+mod tests;

@@ -1,0 +1,32 @@
+//! OAuth 2.0 Client Credentials tokens (RFC 6749 §4.4) and JWT decoding for
+//! JavaScript runtimes, compiled to WebAssembly.
+//!
+//! The crate is a pure Rust core that `cargo test` covers natively, plus a
+//! thin wasm layer:
+//!
+//! - [`jwt`], [`json`], [`base64url`]: decoding compact JWTs (not verifying).
+//! - [`form`], [`oauth`]: building the token request with the chosen client
+//!   authentication and reading the token response, with no I/O.
+//! - [`error`]: the one error type, with stable codes; never holds a secret.
+//! - `http` (wasm only): the one place that calls `fetch`.
+//! - `exports` (wasm only): the JavaScript API. JS values in, Rust types,
+//!   JS values out.
+//!
+//! Data flows one way: JS options → validated [`oauth::TokenRequest`] →
+//! [`oauth::HttpRequest`] → fetch → [`oauth::HttpResponse`] →
+//! [`oauth::Token`] → JS object.
+
+pub mod base64url;
+pub mod error;
+pub mod form;
+pub mod json;
+pub mod jwt;
+pub mod oauth;
+pub mod secret;
+
+#[cfg(target_arch = "wasm32")]
+mod exports;
+#[cfg(target_arch = "wasm32")]
+mod http;
+
+pub use error::Error;

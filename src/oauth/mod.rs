@@ -1,0 +1,15 @@
+//! The OAuth 2.0 Client Credentials grant (RFC 6749 §4.4): building the token
+//! request and reading the token response, with no I/O. The caller sends the
+//! [`HttpRequest`] however it likes (the wasm build uses [`crate::http`]) and
+//! hands the answer to [`parse_token_response`], so every rule here is
+//! tested natively without a server.
+
+mod client_auth;
+mod endpoint;
+mod request;
+mod response;
+
+pub use client_auth::{ClientAuth, Credentials};
+pub use endpoint::Endpoint;
+pub use request::{HttpRequest, TokenRequest, DEFAULT_TIMEOUT_MS};
+pub use response::{parse_token_response, Token, HttpResponse};
