@@ -80,7 +80,14 @@ fn token_to_js(token: &Token) -> Result<JsValue, JsValue> {
     set(&out, "tokenType", &token.token_type.as_str().into());
     set(&out, "expiresIn", &opt(token.expires_in.map(|s| s as f64)));
     set(&out, "expiresAt", &opt(token.expires_at_ms));
-    set(&out, "scope", &token.scope.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str));
+    set(
+        &out,
+        "scope",
+        &token
+            .scope
+            .as_deref()
+            .map_or(JsValue::UNDEFINED, JsValue::from_str),
+    );
     set(&out, "raw", &raw);
     Ok(out.into())
 }
@@ -99,7 +106,8 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("ClientCredentialsError");
     set(&err, "code", &e.code().into());
-    let str_or_undefined = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+    let str_or_undefined =
+        |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
     match &e {
         Error::OAuth {
             status,
@@ -113,13 +121,25 @@ pub(crate) fn to_js(e: Error) -> JsValue {
             set(&err, "errorUri", &str_or_undefined(uri));
             set(&err, "status", &(*status).into());
             set(&err, "retryAfter", &str_or_undefined(&hints.retry_after));
-            set(&err, "wwwAuthenticate", &str_or_undefined(&hints.www_authenticate));
+            set(
+                &err,
+                "wwwAuthenticate",
+                &str_or_undefined(&hints.www_authenticate),
+            );
         }
-        Error::Http { status, body, hints } => {
+        Error::Http {
+            status,
+            body,
+            hints,
+        } => {
             set(&err, "status", &(*status).into());
             set(&err, "body", &body.as_str().into());
             set(&err, "retryAfter", &str_or_undefined(&hints.retry_after));
-            set(&err, "wwwAuthenticate", &str_or_undefined(&hints.www_authenticate));
+            set(
+                &err,
+                "wwwAuthenticate",
+                &str_or_undefined(&hints.www_authenticate),
+            );
         }
         _ => {}
     }
@@ -161,16 +181,19 @@ impl<'a> Options<'a> {
     fn get(&self, name: &str) -> Result<Option<JsValue>, Error> {
         let v = Reflect::get(self.0, &JsValue::from_str(name))
             .map_err(|_| Error::options(format!("the option {name} could not be read")))?;
-        Ok(if v.is_undefined() || v.is_null() { None } else { Some(v) })
+        Ok(if v.is_undefined() || v.is_null() {
+            None
+        } else {
+            Some(v)
+        })
     }
 
     fn string(&self, name: &str) -> Result<Option<String>, Error> {
         match self.get(name)? {
             None => Ok(None),
-            Some(v) => v
-                .as_string()
-                .map(Some)
-                .ok_or_else(|| Error::options(format!("{name} must be a string, got {}", type_name(&v)))),
+            Some(v) => v.as_string().map(Some).ok_or_else(|| {
+                Error::options(format!("{name} must be a string, got {}", type_name(&v)))
+            }),
         }
     }
 
@@ -222,7 +245,9 @@ impl<'a> Options<'a> {
             return Ok(Vec::new());
         };
         if !v.is_object() || Array::is_array(&v) {
-            return Err(Error::options(format!("{name} must be an object of string values")));
+            return Err(Error::options(format!(
+                "{name} must be an object of string values"
+            )));
         }
         Object::entries(v.unchecked_ref())
             .iter()

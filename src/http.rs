@@ -60,7 +60,8 @@ pub async fn post_form(
     if signal.is_some_and(|s| s.aborted()) {
         return Err(Error::Aborted.into());
     }
-    let controller = AbortController::new().map_err(|e| network(e, "AbortController is not available"))?;
+    let controller =
+        AbortController::new().map_err(|e| network(e, "AbortController is not available"))?;
     let timed_out = Rc::new(Cell::new(false));
     let on_timeout = {
         let (controller, timed_out) = (controller.clone(), timed_out.clone());
@@ -82,7 +83,8 @@ pub async fn post_form(
 
     clear_timeout(&timer);
     if let Some(signal) = signal {
-        let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        let _ =
+            signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
     }
     drop((on_timeout, on_abort));
 
@@ -195,7 +197,10 @@ fn network(e: JsValue, fallback: &str) -> Failure {
             .filter(|s| !s.is_empty())
     };
     let message = text(&e, "message").unwrap_or_else(|| fallback.to_owned());
-    let detail = match Reflect::get(&e, &JsValue::from_str("cause")).ok().filter(|c| c.is_object()) {
+    let detail = match Reflect::get(&e, &JsValue::from_str("cause"))
+        .ok()
+        .filter(|c| c.is_object())
+    {
         Some(cause) => match text(&cause, "message").or_else(|| text(&cause, "code")) {
             Some(detail) => format!("{message}: {detail}"),
             None => message,

@@ -66,7 +66,9 @@ impl core::fmt::Debug for DecodedJwt {
 /// Decodes a compact JWS. See the module docs for the rules.
 pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
     if token.is_empty() {
-        return Err(Error::jwt("the token is empty; pass a JWT such as the access token from the token response"));
+        return Err(Error::jwt(
+            "the token is empty; pass a JWT such as the access token from the token response",
+        ));
     }
     if token.len() > MAX_TOKEN_LENGTH {
         return Err(too_long(token.len()));
@@ -92,7 +94,7 @@ pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
     }
     let header = &token[..dots[0]];
     let payload = &token[dots[0] + 1..dots[1]];
-    let signature = &token[dots[1] + 1..];
+    let signature_text = &token[dots[1] + 1..];
 
     let mut out = Vec::with_capacity(token.len() + 32);
     out.extend_from_slice(b"{\"header\":");
@@ -100,16 +102,16 @@ pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
     out.extend_from_slice(b",\"payload\":");
     let payload = segment(payload, "payload", &mut out)?;
     // The signature is not verified, but it must still be strict base64url.
-    base64url::decode(signature).map_err(|_| {
+    base64url::decode(signature_text).map_err(|_| {
         Error::jwt("the JWT signature segment is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)")
     })?;
     out.extend_from_slice(b",\"signature\":\"");
-    let signature = out.len()..out.len() + signature.len();
-    out.extend_from_slice(token[dots[1] + 1..].as_bytes());
+    let signature = out.len()..out.len() + signature_text.len();
+    out.extend_from_slice(signature_text.as_bytes());
     out.extend_from_slice(b"\"}");
     // Every part was checked to be UTF-8 and the glue is ASCII.
-    let json = String::from_utf8(out)
-        .map_err(|_| Error::jwt("the JWT does not decode to UTF-8 text"))?;
+    let json =
+        String::from_utf8(out).map_err(|_| Error::jwt("the JWT does not decode to UTF-8 text"))?;
     Ok(DecodedJwt {
         json,
         header,
@@ -150,7 +152,9 @@ fn segment(encoded: &str, part: &str, out: &mut Vec<u8>) -> Result<Range<usize>,
         .map_err(|_| Error::jwt(format!("the JWT {part} is not valid UTF-8")))?;
     json::parse_object(text).map_err(|e| match e {
         JsonError::NotAnObject => Error::jwt(format!("the JWT {part} is JSON but not an object")),
-        other => Error::jwt(format!("the JWT {part} is not a valid JSON object: {other}")),
+        other => Error::jwt(format!(
+            "the JWT {part} is not a valid JSON object: {other}"
+        )),
     })?;
     Ok(start..out.len())
 }

@@ -25,7 +25,7 @@ pub mod oauth;
 pub mod secret;
 
 #[cfg(target_arch = "wasm32")]
-mod exports;
+pub mod exports;
 #[cfg(target_arch = "wasm32")]
 mod http;
 

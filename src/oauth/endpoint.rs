@@ -68,3 +68,7 @@ pub fn is_loopback(host: &str) -> bool {
         && parts.clone().count() == 3
         && parts.all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
+
+#[cfg(test)]
+#[path = "../../tests/unit/oauth/endpoint.rs"]
+mod tests;

@@ -12,4 +12,4 @@ mod response;
 pub use client_auth::{ClientAuth, Credentials};
 pub use endpoint::Endpoint;
 pub use request::{HttpRequest, TokenRequest, DEFAULT_TIMEOUT_MS};
-pub use response::{parse_token_response, Token, HttpResponse};
+pub use response::{parse_token_response, HttpResponse, Token};

@@ -130,7 +130,11 @@ impl TokenRequest {
 /// printable ASCII other than space, `"` and `\`.
 fn join_scopes(scopes: Vec<String>) -> Result<Option<String>, Error> {
     let mut out = String::new();
-    for scope in scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()) {
+    for scope in scopes
+        .iter()
+        .flat_map(|s| s.split(' '))
+        .filter(|s| !s.is_empty())
+    {
         if let Some(bad) = scope
             .chars()
             .find(|&c| !(c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c)))
@@ -150,13 +154,13 @@ fn join_scopes(scopes: Vec<String>) -> Result<Option<String>, Error> {
 /// RFC 8707 §2: each resource is an absolute URI without a fragment.
 fn check_resources(resources: Vec<String>) -> Result<Vec<String>, Error> {
     for r in &resources {
-        let scheme_ok = r
-            .split_once(':')
-            .is_some_and(|(scheme, _)| {
-                !scheme.is_empty()
-                    && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                    && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-            });
+        let scheme_ok = r.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
         if !scheme_ok || r.contains('#') {
             return Err(Error::options(format!(
                 "resource must be an absolute URI without a fragment (RFC 8707 §2), such as \"https://api.example\"; got \"{}\"",

@@ -52,7 +52,11 @@ impl core::fmt::Debug for Token {
 /// Turns the token endpoint's answer into a [`Token`] or the matching
 /// [`Error`]. `now_ms` is the injected clock's reading when the response
 /// arrived. `secrets` are removed from any server text kept in an error.
-pub fn parse_token_response(res: &HttpResponse, now_ms: f64, secrets: &[&str]) -> Result<Token, Error> {
+pub fn parse_token_response(
+    res: &HttpResponse,
+    now_ms: f64,
+    secrets: &[&str],
+) -> Result<Token, Error> {
     if res.opaque_redirect || (300..400).contains(&res.status) {
         let to = res
             .location
@@ -84,7 +88,10 @@ pub fn parse_token_response(res: &HttpResponse, now_ms: f64, secrets: &[&str]) -
 
     // From here the body may hold a token: never quote it in an error.
     let text = text.map_err(|_| {
-        Error::response(format!("the token endpoint answered HTTP {} with a body that is not UTF-8", res.status))
+        Error::response(format!(
+            "the token endpoint answered HTTP {} with a body that is not UTF-8",
+            res.status
+        ))
     })?;
     let members = match members {
         Some(Ok(m)) => m,
@@ -136,7 +143,9 @@ pub fn parse_token_response(res: &HttpResponse, now_ms: f64, secrets: &[&str]) -
         None => None,
         Some(m) if m.kind == Kind::Null => None,
         Some(m) => Some(seconds(m).ok_or_else(|| {
-            Error::response("the token response's expires_in is not a non-negative number of seconds")
+            Error::response(
+                "the token response's expires_in is not a non-negative number of seconds",
+            )
         })?),
     };
 

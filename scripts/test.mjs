@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm test`: builds the package, then runs every suite in turn and prints a
+// summary. Any failing suite fails the run; nothing is skipped silently.
+//
+//   npm test                 everything
+//   npm test -- rust js      only the suites named (see SUITES below)
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const wasmTestEnv = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: "wasm-bindgen-test-runner" };
+const testFiles = (dir) =>
+  existsSync(join(root, dir))
+    ? readdirSync(join(root, dir)).filter((f) => /\.test\.(mjs|cjs)$/.test(f)).sort().map((f) => join(dir, f))
+    : [];
+
+const SUITES = [
+  { name: "build", cmd: "node", args: ["scripts/build.mjs"] },
+  { name: "fmt", cmd: "cargo", args: ["fmt", "--check"] },
+  { name: "clippy", cmd: "cargo", args: ["clippy", "--all-targets", "--", "-D", "warnings"] },
+  { name: "clippy-wasm", cmd: "cargo", args: ["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"] },
+  { name: "rust", cmd: "cargo", args: ["test"] },
+  { name: "wasm-node", cmd: "cargo", args: ["test", "--target", "wasm32-unknown-unknown", "--test", "wasm"], env: wasmTestEnv },
+  {
+    name: "wasm-chromium",
+    cmd: "cargo",
+    args: ["test", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
+    env: { ...wasmTestEnv, WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: process.env.CHROMEDRIVER ?? "/usr/bin/chromedriver" },
+  },
+  { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
+  { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/browser")] },
+];
+
+const wanted = process.argv.slice(2);
+const results = [];
+for (const suite of SUITES) {
+  if (wanted.length && !wanted.includes(suite.name)) continue;
+  if (suite.cmd === "node" && suite.args[0] === "--test" && suite.args.length === 2) {
+    console.error(`\n✘ ${suite.name}: no test files found`);
+    results.push({ name: suite.name, ok: false, seconds: 0 });
+    continue;
+  }
+  console.log(`\n━━ ${suite.name}: ${suite.cmd} ${suite.args.join(" ")}`);
+  const started = performance.now();
+  const r = spawnSync(suite.cmd, suite.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...suite.env } });
+  const seconds = (performance.now() - started) / 1000;
+  results.push({ name: suite.name, ok: r.status === 0, seconds });
+  if (suite.name === "build" && r.status !== 0) break;
+}
+
+console.log("\n━━ summary");
+for (const r of results) console.log(`${r.ok ? "✔" : "✘"} ${r.name.padEnd(14)} ${r.seconds.toFixed(1).padStart(6)} s`);
+const failed = results.filter((r) => !r.ok);
+if (failed.length) {
+  console.log(`\n${failed.length} suite(s) failed: ${failed.map((r) => r.name).join(", ")}`);
+  process.exit(1);
+}
+console.log(`\nall ${results.length} suites passed`);

@@ -1,0 +1,122 @@
+use super::*;
+
+fn names(text: &str) -> Vec<String> {
+    parse_object(text)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name.into_owned())
+        .collect()
+}
+
+#[test]
+fn reads_top_level_members_in_order() {
+    assert_eq!(
+        names(r#" {"b":1, "a":[1,{"x":null}], "c":"s"} "#),
+        ["b", "a", "c"]
+    );
+    let m = parse_object(r#"{"n":-1.5e+3,"t":true,"f":false,"z":null,"o":{},"a":[]}"#).unwrap();
+    let kinds: Vec<Kind> = m.iter().map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::Number,
+            Kind::Bool,
+            Kind::Bool,
+            Kind::Null,
+            Kind::Object,
+            Kind::Array
+        ]
+    );
+    assert_eq!(m[0].raw, "-1.5e+3");
+}
+
+#[test]
+fn decodes_strings_and_names() {
+    let m = parse_object(r#"{"a\u0062":"x\n\"\\\/\u00e9\ud83d\ude00"}"#).unwrap();
+    assert_eq!(m[0].name, "ab");
+    assert_eq!(m[0].as_str().unwrap(), "x\n\"\\/é😀");
+    assert_eq!(parse_object(r#"{"k":1}"#).unwrap()[0].as_str(), None);
+}
+
+#[test]
+fn refuses_duplicate_top_level_names_even_when_escaped() {
+    assert_eq!(
+        parse_object(r#"{"a":1,"\u0061":2}"#),
+        Err(JsonError::DuplicateKey("a".into()))
+    );
+    // Nested duplicates are left to JSON.parse: only top-level claims matter here.
+    assert!(parse_object(r#"{"a":{"b":1,"b":2}}"#).is_ok());
+}
+
+#[test]
+fn refuses_non_objects() {
+    for text in ["[]", "\"x\"", "1", "null", "true", " [1] "] {
+        assert_eq!(parse_object(text), Err(JsonError::NotAnObject), "{text}");
+    }
+}
+
+#[test]
+fn refuses_broken_grammar() {
+    for text in [
+        "",
+        "{",
+        "}",
+        "{\"a\"}",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{,}",
+        "{\"a\":1}x",
+        "{\"a\":1}{}",
+        "{'a':1}",
+        "{a:1}",
+        "{\"a\":01}",
+        "{\"a\":1.}",
+        "{\"a\":.1}",
+        "{\"a\":1e}",
+        "{\"a\":-}",
+        "{\"a\":+1}",
+        "{\"a\":tru}",
+        "{\"a\":nul}",
+        "{\"a\":\"\u{1}\"}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12G4\"}",
+        "{\"a\":[1,]}",
+        "{\"a\":[1 2]}",
+        "{\"a\":\"x}",
+        "{\"a\":NaN}",
+        "{\"a\":Infinity}",
+        "\u{feff}{}",
+    ] {
+        assert!(
+            matches!(parse_object(text), Err(JsonError::Syntax(_))),
+            "{text:?} should be a syntax error, got {:?}",
+            parse_object(text)
+        );
+    }
+}
+
+#[test]
+fn limits_depth_without_overflowing_the_stack() {
+    let deep = format!(
+        "{{\"a\":{}1{}}}",
+        "[".repeat(MAX_DEPTH),
+        "]".repeat(MAX_DEPTH)
+    );
+    assert_eq!(parse_object(&deep), Err(JsonError::TooDeep));
+    let ok = format!(
+        "{{\"a\":{}1{}}}",
+        "[".repeat(MAX_DEPTH - 1),
+        "]".repeat(MAX_DEPTH - 1)
+    );
+    assert!(parse_object(&ok).is_ok());
+    let huge = "[".repeat(100_000);
+    assert_eq!(parse_object(&huge), Err(JsonError::TooDeep));
+}
+
+#[test]
+fn unescape_refuses_lone_surrogates() {
+    assert_eq!(unescape(r"\ud800"), None);
+    assert_eq!(unescape(r"\udc00"), None);
+    assert_eq!(unescape(r"\ud800\u0041"), None);
+    assert_eq!(unescape("plain").unwrap(), "plain");
+}
