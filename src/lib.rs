@@ -17,6 +17,7 @@
 //! [`oauth::Token`] → JS object.
 
 pub mod base64url;
+pub mod cache;
 pub mod error;
 pub mod form;
 pub mod json;

@@ -1,0 +1,96 @@
+//! When a cached token may be reused, decided against an injected clock.
+//!
+//! A token is reused until `expires_at - skew`. The default skew is 60 s, as
+//! Spring Security's `clockSkew`, so a token is never sent when it is about
+//! to expire in flight. For short-lived tokens a fixed skew would make every
+//! token stale on arrival (a 30 s token with a 60 s skew), so the skew is
+//! capped at half the token's lifetime: a 30 s token is reused for 15 s.
+//!
+//! A token without `expires_in` has no known lifetime. It is reused until
+//! [`TokenCache::invalidate`] (which the token client calls when an API
+//! answers 401), rather than fetched anew for every call.
+//!
+//! Time is the caller's: every method takes `now_ms`, so tests cover skew,
+//! expiry and clocks that jump, without sleeping.
+
+/// Default refresh skew, in seconds.
+pub const DEFAULT_SKEW_SECONDS: u32 = 60;
+
+/// One cached token's timing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    /// When the token response arrived, by the injected clock.
+    pub obtained_at_ms: f64,
+    /// `obtained_at_ms + expires_in`, if the server sent `expires_in`.
+    pub expires_at_ms: Option<f64>,
+}
+
+/// The cache's decisions. It holds timing only; the token itself stays with
+/// the caller, so this type can't leak it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenCache {
+    skew_ms: f64,
+    entry: Option<Entry>,
+    /// Bumped by every [`TokenCache::store`] and [`TokenCache::invalidate`],
+    /// so a caller can tell whether the token it holds is still current.
+    generation: u64,
+}
+
+impl TokenCache {
+    /// A cache refreshing `skew_seconds` before expiry.
+    pub fn new(skew_seconds: u32) -> Self {
+        TokenCache {
+            skew_ms: f64::from(skew_seconds) * 1000.0,
+            entry: None,
+            generation: 0,
+        }
+    }
+
+    /// Whether the cached token may be used at `now_ms`.
+    pub fn is_fresh(&self, now_ms: f64) -> bool {
+        let Some(entry) = self.entry else {
+            return false;
+        };
+        // A clock that went backwards makes every age meaningless: refresh.
+        if now_ms < entry.obtained_at_ms {
+            return false;
+        }
+        match entry.expires_at_ms {
+            None => true,
+            Some(expires_at) => now_ms < self.refresh_at(entry.obtained_at_ms, expires_at),
+        }
+    }
+
+    /// When a token obtained at `obtained_at` and expiring at `expires_at`
+    /// should be replaced.
+    fn refresh_at(&self, obtained_at: f64, expires_at: f64) -> f64 {
+        let lifetime = (expires_at - obtained_at).max(0.0);
+        expires_at - self.skew_ms.min(lifetime / 2.0)
+    }
+
+    /// The time the cached token stops being fresh, if it has a lifetime.
+    pub fn refresh_at_ms(&self) -> Option<f64> {
+        let entry = self.entry?;
+        Some(self.refresh_at(entry.obtained_at_ms, entry.expires_at_ms?))
+    }
+
+    /// Records a new token.
+    pub fn store(&mut self, entry: Entry) {
+        self.entry = Some(entry);
+        self.generation += 1;
+    }
+
+    /// Forgets the cached token.
+    pub fn invalidate(&mut self) {
+        self.entry = None;
+        self.generation += 1;
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+#[cfg(test)]
+#[path = "../tests/unit/cache.rs"]
+mod tests;
