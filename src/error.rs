@@ -120,7 +120,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Http { status, body, .. } => {
-                write!(f, "the token endpoint answered HTTP {status} without an OAuth error body; check tokenUrl")?;
+                write!(f, "the server answered HTTP {status} without an OAuth error body; check tokenUrl (or issuer)")?;
                 if !body.is_empty() {
                     write!(f, " (body starts: {body})")?;
                 }

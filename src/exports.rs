@@ -8,7 +8,10 @@
 use crate::error::Error;
 use crate::http;
 use crate::jwt;
-use crate::oauth::{ClientAuth, Credentials, Endpoint, Token, TokenRequest};
+use crate::oauth::{
+    discovery, parse_token_response, ClientAuth, Credentials, Endpoint, HttpRequest, Token,
+    TokenRequest,
+};
 use crate::secret::Secret;
 use js_sys::{Array, JsString, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -36,43 +39,146 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
 /// Requests an access token with the Client Credentials grant.
 #[wasm_bindgen(js_name = fetchClientCredentialsToken, skip_typescript)]
 pub async fn fetch_client_credentials_token(options: JsValue) -> Result<JsValue, JsValue> {
-    let options = Options::new(&options).map_err(to_js)?;
-    let request = token_request(&options).map_err(to_js)?;
-    let signal = options.signal().map_err(to_js)?;
-    let http_request = request.to_http();
-    let response = http::post_form(&http_request, request.timeout_ms, signal.as_ref())
+    let config = ClientConfig::from_js(&options).map_err(to_js)?;
+    let endpoint = match &config.issuer {
+        Some(_) => Some(discover(&config).await.map_err(failure_to_js)?),
+        None => None,
+    };
+    let token = request_token(&config, endpoint)
         .await
-        .map_err(|f| with_cause(to_js(f.error), f.cause))?;
-    let secrets = request.secrets();
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let token = crate::oauth::parse_token_response(&response, js_sys::Date::now(), &secrets)
-        .map_err(to_js)?;
+        .map_err(failure_to_js)?;
     token_to_js(&token)
 }
 
-fn token_request(options: &Options) -> Result<TokenRequest, Error> {
-    let endpoint = options.url("tokenUrl")?;
-    let credentials = Credentials::new(
-        options.required_string("clientId")?,
-        Secret::new(options.required_string("clientSecret")?),
-    )?;
-    let auth = match options.string("authMethod")? {
-        Some(name) => ClientAuth::from_name(&name)?,
-        None => ClientAuth::default(),
-    };
-    TokenRequest::new(
-        endpoint.check("tokenUrl", options.bool("allowInsecureHttp")?)?,
-        credentials,
-        auth,
-        options.strings("scope")?,
-        options.string("audience")?,
-        options.strings("resource")?,
-        options.params("extraParams")?,
-        options.number("timeoutMs")?,
-    )
+/// Validated options, shared by `fetchClientCredentialsToken` and
+/// `TokenClient`.
+pub(crate) struct ClientConfig {
+    /// The token request. With `issuer`, its endpoint is the issuer until
+    /// discovery names the token endpoint.
+    pub request: TokenRequest,
+    pub issuer: Option<String>,
+    pub allow_insecure_http: bool,
+    pub signal: Option<AbortSignal>,
 }
 
-fn token_to_js(token: &Token) -> Result<JsValue, JsValue> {
+impl ClientConfig {
+    pub(crate) fn from_js(options: &JsValue) -> Result<Self, Error> {
+        Self::read(&Options::new(options)?)
+    }
+
+    pub(crate) fn read(options: &Options) -> Result<Self, Error> {
+        let allow_insecure_http = options.bool("allowInsecureHttp")?;
+        let (endpoint, issuer) = match (options.string("tokenUrl")?, options.string("issuer")?) {
+            (Some(_), Some(_)) => {
+                return Err(Error::options("pass either tokenUrl or issuer, not both"))
+            }
+            (None, None) => {
+                return Err(Error::options(
+                    "tokenUrl is required (or issuer, to find the token endpoint by discovery)",
+                ))
+            }
+            (Some(url), None) => (
+                parse_url("tokenUrl", &url)?.check("tokenUrl", allow_insecure_http)?,
+                None,
+            ),
+            (None, Some(issuer)) => {
+                discovery::check_issuer(&issuer)?;
+                (
+                    parse_url("issuer", &issuer)?.check("issuer", allow_insecure_http)?,
+                    Some(issuer),
+                )
+            }
+        };
+        let credentials = Credentials::new(
+            options.required_string("clientId")?,
+            Secret::new(options.required_string("clientSecret")?),
+        )?;
+        let auth = match options.string("authMethod")? {
+            Some(name) => ClientAuth::from_name(&name)?,
+            None => ClientAuth::default(),
+        };
+        let request = TokenRequest::new(
+            endpoint,
+            credentials,
+            auth,
+            options.strings("scope")?,
+            options.string("audience")?,
+            options.strings("resource")?,
+            options.params("extraParams")?,
+            options.number("timeoutMs")?,
+        )?;
+        Ok(ClientConfig {
+            request,
+            issuer,
+            allow_insecure_http,
+            signal: options.signal()?,
+        })
+    }
+}
+
+/// Finds the token endpoint from the issuer's metadata.
+pub(crate) async fn discover(config: &ClientConfig) -> Result<Endpoint, http::Failure> {
+    let issuer = config.issuer.as_deref().unwrap_or_default();
+    for url in discovery::metadata_urls(issuer) {
+        let response = http::send(
+            &HttpRequest::get(url),
+            config.request.timeout_ms,
+            config.signal.as_ref(),
+        )
+        .await?;
+        if let Some(token_endpoint) = discovery::parse_metadata(&response, issuer)? {
+            return Ok(parse_url("the metadata's token_endpoint", &token_endpoint)?
+                .check("the metadata's token_endpoint", config.allow_insecure_http)?);
+        }
+    }
+    Err(Error::Http {
+        status: 404,
+        body: String::new(),
+        hints: Default::default(),
+    }
+    .into())
+}
+
+/// One token request, to `endpoint` when discovery found it.
+pub(crate) async fn request_token(
+    config: &ClientConfig,
+    endpoint: Option<Endpoint>,
+) -> Result<Token, http::Failure> {
+    let discovered;
+    let request = match endpoint {
+        Some(endpoint) => {
+            discovered = TokenRequest {
+                endpoint,
+                ..config.request.clone()
+            };
+            &discovered
+        }
+        None => &config.request,
+    };
+    let response = http::send(
+        &request.to_http(),
+        request.timeout_ms,
+        config.signal.as_ref(),
+    )
+    .await?;
+    let secrets = request.secrets();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    Ok(parse_token_response(
+        &response,
+        js_sys::Date::now(),
+        &secrets,
+    )?)
+}
+
+pub(crate) fn failure_to_js(f: http::Failure) -> JsValue {
+    let err = to_js(f.error);
+    if let Some(cause) = f.cause {
+        set(&err, "cause", &cause);
+    }
+    err
+}
+
+pub(crate) fn token_to_js(token: &Token) -> Result<JsValue, JsValue> {
     let out = Object::new();
     let raw = JSON::parse(token.raw_json.expose())
         .map_err(|_| to_js(Error::response("the token response could not be parsed")))?;
@@ -146,13 +252,6 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     err.into()
 }
 
-fn with_cause(err: JsValue, cause: Option<JsValue>) -> JsValue {
-    if let Some(cause) = cause {
-        set(&err, "cause", &cause);
-    }
-    err
-}
-
 fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         "null".into()
@@ -165,10 +264,10 @@ fn type_name(v: &JsValue) -> String {
 
 /// Typed reads of the options object. Each failure names the option and the
 /// type it wants.
-struct Options<'a>(&'a JsValue);
+pub(crate) struct Options<'a>(&'a JsValue);
 
 impl<'a> Options<'a> {
-    fn new(v: &'a JsValue) -> Result<Self, Error> {
+    pub(crate) fn new(v: &'a JsValue) -> Result<Self, Error> {
         if !v.is_object() || Array::is_array(v) {
             return Err(Error::options(format!(
                 "fetchClientCredentialsToken expects an options object ({{ tokenUrl, clientId, clientSecret, ... }}), got {}",
@@ -229,7 +328,7 @@ impl<'a> Options<'a> {
         }
     }
 
-    fn number(&self, name: &str) -> Result<Option<f64>, Error> {
+    pub(crate) fn number(&self, name: &str) -> Result<Option<f64>, Error> {
         match self.get(name)? {
             None => Ok(None),
             Some(v) => v
@@ -283,22 +382,21 @@ impl<'a> Options<'a> {
                 .map_err(|_| Error::options("signal must be an AbortSignal")),
         }
     }
+}
 
-    /// A URL option, parsed by the host's WHATWG `URL`.
-    fn url(&self, name: &str) -> Result<Endpoint, Error> {
-        let text = self.required_string(name)?;
-        let url = Url::new(&text).map_err(|_| {
-            Error::options(format!(
-                "{name} is not an absolute URL: \"{}\"",
-                crate::error::excerpt(&text)
-            ))
-        })?;
-        Ok(Endpoint {
-            href: url.href(),
-            scheme: url.protocol().trim_end_matches(':').to_owned(),
-            host: url.hostname(),
-            has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
-            has_fragment: !url.hash().is_empty(),
-        })
-    }
+/// A URL, parsed by the host's WHATWG `URL`, as the core's [`Endpoint`].
+fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
+    let url = Url::new(text).map_err(|_| {
+        Error::options(format!(
+            "{name} is not an absolute URL: \"{}\"",
+            crate::error::excerpt(text)
+        ))
+    })?;
+    Ok(Endpoint {
+        href: url.href(),
+        scheme: url.protocol().trim_end_matches(':').to_owned(),
+        host: url.hostname(),
+        has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
+        has_fragment: !url.hash().is_empty(),
+    })
 }

@@ -50,9 +50,9 @@ impl From<Error> for Failure {
     }
 }
 
-/// Sends `request` as a form POST and reads the whole answer, within
-/// `timeout_ms`, stopping early if `signal` aborts.
-pub async fn post_form(
+/// Sends `request` (a form POST, or a GET without a form) and reads the
+/// whole answer, within `timeout_ms`, stopping early if `signal` aborts.
+pub async fn send(
     request: &HttpRequest,
     timeout_ms: u32,
     signal: Option<&AbortSignal>,
@@ -100,17 +100,33 @@ pub async fn post_form(
 }
 
 async fn exchange(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, Failure> {
-    let mut builder = Request::post(&request.url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
+    let builder = match &request.form {
+        Some(_) => {
+            Request::post(&request.url).header("Content-Type", "application/x-www-form-urlencoded")
+        }
+        None => Request::get(&request.url),
+    };
+    let mut builder = builder
         .header("Accept", "application/json")
-        .redirect(RequestRedirect::Manual)
+        .redirect(if request.has_credentials() {
+            RequestRedirect::Manual
+        } else {
+            RequestRedirect::Follow
+        })
         .abort_signal(Some(signal));
     if let Some(authorization) = &request.authorization {
         builder = builder.header("Authorization", authorization.expose());
     }
-    let built = builder
-        .body(request.body.expose())
-        .map_err(|_| Error::options("the token request could not be built; check tokenUrl"))?;
+    let built = match &request.form {
+        Some(form) => builder.body(form.expose()),
+        None => builder.build(),
+    }
+    .map_err(|_| {
+        Error::options(format!(
+            "a request to {} could not be built; check the URL",
+            crate::error::excerpt(&request.url)
+        ))
+    })?;
     let web_request: web_sys::Request = built.into();
     let response = JsFuture::from(global_fetch(&web_request))
         .await
@@ -211,4 +227,112 @@ fn network(e: JsValue, fallback: &str) -> Failure {
         error: Error::Network(crate::error::excerpt(&detail)),
         cause: Some(e),
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `Request` constructor with JS arguments as given, so
+    /// `client.fetch` takes exactly what `fetch` takes.
+    #[wasm_bindgen(js_name = Request)]
+    type RequestCtor;
+    #[wasm_bindgen(catch, constructor, js_class = "Request")]
+    fn construct(input: &JsValue, init: &JsValue) -> Result<RequestCtor, JsValue>;
+}
+
+/// Most redirects `client.fetch` follows within the caller's origin.
+const MAX_REDIRECTS: u8 = 5;
+
+/// `fetch(input, init)` with `Authorization: Bearer <token>` added and the
+/// caller's other headers kept.
+///
+/// The token never goes to an origin other than the caller's: redirects are
+/// handled here (`redirect: "manual"`), followed only within the same
+/// origin and only for requests without a body; any other redirect is
+/// returned to the caller unfollowed. (Browsers hide redirect targets, so
+/// there the redirect response itself is returned.)
+pub async fn authorized_fetch(
+    input: &JsValue,
+    init: &JsValue,
+    token: &JsValue,
+) -> Result<web_sys::Response, JsValue> {
+    let access_token = Reflect::get(token, &JsValue::from_str("accessToken"))?
+        .as_string()
+        .unwrap_or_default();
+    let bearer = format!("Bearer {access_token}");
+    let caller = RequestCtor::construct(input, init).map_err(|e| {
+        crate::exports::to_js(Error::options(format!("client.fetch: {}", js_message(&e))))
+    })?;
+    let caller: web_sys::Request = caller.unchecked_into();
+    let origin = web_sys::Url::new(&caller.url())?.origin();
+    let manual = js_sys::Object::new();
+    Reflect::set(&manual, &"redirect".into(), &"manual".into())?;
+    let mut request: web_sys::Request =
+        RequestCtor::construct(&caller.into(), &manual)?.unchecked_into();
+    for _ in 0..=MAX_REDIRECTS {
+        request.headers().set("Authorization", &bearer)?;
+        let response: web_sys::Response = JsFuture::from(global_fetch(&request))
+            .await
+            .map_err(|e| crate::exports::failure_to_js(network(e, "fetch failed")))?
+            .unchecked_into();
+        let location = response.headers().get("location").ok().flatten();
+        let (true, Some(location)) = ((300..400).contains(&response.status()), location) else {
+            return Ok(response);
+        };
+        let next = web_sys::Url::new_with_base(&location, &request.url())?;
+        let bodiless = matches!(request.method().as_str(), "GET" | "HEAD");
+        if next.origin() != origin || !bodiless {
+            return Ok(response);
+        }
+        let init = js_sys::Object::new();
+        Reflect::set(&init, &"method".into(), &request.method().into())?;
+        Reflect::set(&init, &"headers".into(), &request.headers())?;
+        Reflect::set(&init, &"redirect".into(), &"manual".into())?;
+        Reflect::set(&init, &"signal".into(), &request.signal())?;
+        request = RequestCtor::construct(&next.href().into(), &init)?.unchecked_into();
+    }
+    Err(crate::exports::to_js(Error::Network(format!(
+        "client.fetch: more than {MAX_REDIRECTS} redirects"
+    ))))
+}
+
+/// Whether `fetch(input, init)` can be sent twice: not when the body is a
+/// stream, which the first attempt consumes.
+pub fn replayable(input: &JsValue, init: &JsValue) -> bool {
+    if let Some(request) = input.dyn_ref::<web_sys::Request>() {
+        if request.body().is_some() {
+            return false;
+        }
+    }
+    let body = if init.is_object() {
+        Reflect::get(init, &"body".into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    !body.is_instance_of::<web_sys::ReadableStream>()
+}
+
+/// A promise that resolves to `value` after `ms`, and its timer.
+pub fn resolve_after(ms: u32, value: &JsValue) -> (Promise, JsValue) {
+    let mut timer = JsValue::UNDEFINED;
+    let value = value.clone();
+    let promise = Promise::new(&mut |resolve, _| {
+        let value = value.clone();
+        let fire = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &value);
+        });
+        timer = set_timeout(fire.unchecked_ref(), ms.min(i32::MAX as u32) as i32);
+    });
+    (promise, timer)
+}
+
+/// Cancels a timer from [`resolve_after`].
+pub fn cancel_timer(timer: &JsValue) {
+    clear_timeout(timer);
+}
+
+fn js_message(e: &JsValue) -> String {
+    Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "invalid arguments".into())
 }

@@ -11,6 +11,8 @@
 //! - `http` (wasm only): the one place that calls `fetch`.
 //! - `exports` (wasm only): the JavaScript API. JS values in, Rust types,
 //!   JS values out.
+//! - [`cache`] and `token_client` (wasm only): the cached, single-flight
+//!   `TokenClient`.
 //!
 //! Data flows one way: JS options → validated [`oauth::TokenRequest`] →
 //! [`oauth::HttpRequest`] → fetch → [`oauth::HttpResponse`] →
@@ -29,5 +31,7 @@ pub mod secret;
 pub mod exports;
 #[cfg(target_arch = "wasm32")]
 mod http;
+#[cfg(target_arch = "wasm32")]
+pub mod token_client;
 
 pub use error::Error;

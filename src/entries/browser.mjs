@@ -4,4 +4,4 @@ import init from "./client_credentials.js";
 
 await init({ module_or_path: new URL("./client_credentials_bg.wasm", import.meta.url) });
 
-export { fetchClientCredentialsToken, decodeJwt } from "./client_credentials.js";
+export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "./client_credentials.js";

@@ -6,9 +6,7 @@
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
-export interface ClientCredentialsOptions {
-  /** The token endpoint, e.g. `https://sso.example/realms/sivalabs/protocol/openid-connect/token`. https, or http to a loopback host. */
-  tokenUrl: string;
+interface CommonOptions {
   clientId: string;
   clientSecret: string;
   /** Scopes: a space-separated string or an array of scope tokens. */
@@ -28,6 +26,34 @@ export interface ClientCredentialsOptions {
   /** Allow plain http to a non-loopback host. The secret then crosses the network unencrypted. */
   allowInsecureHttp?: boolean;
 }
+
+/** Options with the token endpoint given directly. */
+export interface TokenUrlOptions extends CommonOptions {
+  /** The token endpoint, e.g. `https://sso.example/realms/sivalabs/protocol/openid-connect/token`. https, or http to a loopback host. */
+  tokenUrl: string;
+  issuer?: undefined;
+}
+
+/** Options with the token endpoint found by discovery from the issuer. */
+export interface IssuerOptions extends CommonOptions {
+  /**
+   * The issuer, e.g. `https://sso.example/realms/sivalabs`. Its metadata is read from
+   * `{issuer}/.well-known/openid-configuration`, falling back to RFC 8414's
+   * `/.well-known/oauth-authorization-server`; its `issuer` must equal this value exactly.
+   */
+  issuer: string;
+  tokenUrl?: undefined;
+}
+
+export type ClientCredentialsOptions = TokenUrlOptions | IssuerOptions;
+
+export type TokenClientOptions = ClientCredentialsOptions & {
+  /**
+   * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
+   * token's lifetime so short-lived tokens are still reused.
+   */
+  refreshSkewSeconds?: number;
+};
 
 /** The JSON object a token endpoint returns (RFC 6749 §5.1), as sent. */
 export interface TokenResponseJson {
@@ -128,6 +154,30 @@ export type ClientCredentialsError = OAuthError | HttpError | PlainError;
  * Rejects with a {@link ClientCredentialsError}.
  */
 export function fetchClientCredentialsToken(options: ClientCredentialsOptions): Promise<ClientCredentialsToken>;
+
+/**
+ * A cached, single-flight token source.
+ *
+ * - A token is reused until `expiresAt - skew`; without `expires_in` it is reused until
+ *   `invalidate()` (or a 401 seen by `fetch`).
+ * - Concurrent `getToken()` calls share one request; a failure reaches every waiter and is not cached.
+ * - The issuer's metadata, when `issuer` is used, is read once and kept for the client's lifetime.
+ */
+export class TokenClient {
+  constructor(options: TokenClientOptions);
+  /** A fresh token: cached, in flight, or newly requested. The result object is frozen. */
+  getToken(): Promise<Readonly<ClientCredentialsToken>>;
+  /**
+   * The global `fetch` with `Authorization: Bearer <token>` added. On a 401 it gets a new token and
+   * retries once, when the body can be replayed (not a stream). Redirects are followed only within
+   * the origin of `input` and only without a body; others are returned unfollowed.
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the cached token. */
+  invalidate(): void;
+  /** Frees the wasm memory of this client. */
+  free(): void;
+}
 
 /**
  * Decodes a compact JWS JWT. It does NOT verify the signature: never trust

@@ -4,4 +4,4 @@ import { initSync } from "./client_credentials.js";
 
 initSync({ module: readFileSync(new URL("./client_credentials_bg.wasm", import.meta.url)) });
 
-export { fetchClientCredentialsToken, decodeJwt } from "./client_credentials.js";
+export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "./client_credentials.js";

@@ -5,6 +5,7 @@
 //! tested natively without a server.
 
 mod client_auth;
+pub mod discovery;
 mod endpoint;
 mod request;
 mod response;

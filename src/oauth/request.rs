@@ -42,14 +42,33 @@ pub struct TokenRequest {
     pub timeout_ms: u32,
 }
 
-/// What to send: the one shape [`crate::http`] knows how to fetch.
+/// What to send to the authorization server: the one shape
+/// [`crate::http`] knows how to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub url: String,
     /// `Authorization`, when the client authenticates with a header.
     pub authorization: Option<Secret>,
-    /// The form body. It holds the secret under `client_secret_post`.
-    pub body: Secret,
+    /// The form body of a POST; `None` makes a GET. It holds the secret
+    /// under `client_secret_post`.
+    pub form: Option<Secret>,
+}
+
+impl HttpRequest {
+    /// A GET without credentials, such as a metadata request.
+    pub fn get(url: impl Into<String>) -> Self {
+        HttpRequest {
+            url: url.into(),
+            authorization: None,
+            form: None,
+        }
+    }
+
+    /// Whether the request carries credentials, and so must never follow a
+    /// redirect.
+    pub fn has_credentials(&self) -> bool {
+        self.authorization.is_some() || self.form.is_some()
+    }
 }
 
 impl TokenRequest {
@@ -106,7 +125,7 @@ impl TokenRequest {
         HttpRequest {
             url: self.endpoint.href.clone(),
             authorization,
-            body: Secret::new(form::serialize(pairs)),
+            form: Some(Secret::new(form::serialize(pairs))),
         }
     }
 

@@ -36,10 +36,10 @@ fn basic_puts_form_encoded_credentials_in_the_header() {
         "Basic YXJjaGl2YWwtc2VydmljZTpzM2NyJTNBdCUyQiUyNSt4"
     );
     assert_eq!(
-        http.body.expose(),
+        http.form.as_ref().unwrap().expose(),
         "grant_type=client_credentials&scope=openid+profile+email&audience=api%3A%2F%2Fb&resource=https%3A%2F%2Fa.example&resource=urn%3Ab&tenant=t+1"
     );
-    assert!(!http.body.expose().contains("s3cr"));
+    assert!(!http.form.as_ref().unwrap().expose().contains("s3cr"));
 }
 
 #[test]
@@ -47,11 +47,15 @@ fn post_puts_credentials_in_the_body() {
     let http = request(ClientAuth::Post).to_http();
     assert!(http.authorization.is_none());
     assert!(http
-        .body
+        .form
+        .as_ref()
+        .unwrap()
         .expose()
         .ends_with("&client_id=archival-service&client_secret=s3cr%3At%2B%25+x"));
     assert!(http
-        .body
+        .form
+        .as_ref()
+        .unwrap()
         .expose()
         .starts_with("grant_type=client_credentials&"));
 }
