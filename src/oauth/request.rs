@@ -159,7 +159,8 @@ fn join_scopes(scopes: Vec<String>) -> Result<Option<String>, Error> {
             .find(|&c| !(c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c)))
         {
             return Err(Error::options(format!(
-                "scope contains {bad:?}, which RFC 6749 §3.3 does not allow in a scope; separate scopes with spaces"
+                "scope contains the character U+{:04X}, which RFC 6749 §3.3 does not allow in a scope; separate scopes with spaces",
+                u32::from(bad)
             )));
         }
         if !out.is_empty() {
