@@ -95,12 +95,27 @@ pub fn parse_object(text: &str) -> Result<Vec<Member<'_>>, JsonError> {
     if r.i != r.s.len() {
         return Err(JsonError::Syntax(r.i));
     }
-    for (n, m) in members.iter().enumerate() {
-        if members[..n].iter().any(|earlier| earlier.name == m.name) {
-            return Err(JsonError::DuplicateKey(m.name.clone().into_owned()));
-        }
+    if let Some(n) = first_duplicate(&members) {
+        return Err(JsonError::DuplicateKey(
+            members[n].name.clone().into_owned(),
+        ));
     }
     Ok(members)
+}
+
+/// The index of the first member, in document order, whose name an earlier
+/// member already has. Sorting keeps this O(n log n): comparing every pair
+/// took 12 s on a 256 KiB response of 30,000 distinct short names, time in
+/// which a Worker's isolate is blocked and no timeout can fire.
+fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    // Stable, so equal names stay in document order.
+    order.sort_by(|&a, &b| members[a].name.cmp(&members[b].name));
+    order
+        .windows(2)
+        .filter(|w| members[w[0]].name == members[w[1]].name)
+        .map(|w| w[1])
+        .min()
 }
 
 /// Decodes the inside of a JSON string literal (already validated).

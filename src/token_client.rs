@@ -114,13 +114,17 @@ impl TokenClient {
         future_to_promise(async move {
             let token = JsFuture::from(client.get_token()).await?;
             let response = http::authorized_fetch(&input, &init, &token).await?;
-            if response.status() != 401 || !http::replayable(&input, &init) {
+            if response.status() != 401 {
                 return Ok(response.into());
             }
-            // Invalidate only if no one replaced the token meanwhile.
+            // The API refused this token: forget it, unless someone already
+            // replaced it, so that no later call sends it again.
             let current = client.inner.state.borrow().token.clone();
             if current.as_ref() == Some(&token) {
                 client.invalidate();
+            }
+            if !http::replayable(&input, &init) {
+                return Ok(response.into());
             }
             let token = JsFuture::from(client.get_token()).await?;
             Ok(http::authorized_fetch(&input, &init, &token).await?.into())

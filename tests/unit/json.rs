@@ -49,6 +49,45 @@ fn refuses_duplicate_top_level_names_even_when_escaped() {
 }
 
 #[test]
+fn names_the_first_duplicate_in_document_order() {
+    assert_eq!(
+        parse_object(r#"{"z":1,"b":1,"a":1,"b":2,"z":2,"a":2}"#),
+        Err(JsonError::DuplicateKey("b".into()))
+    );
+    assert_eq!(
+        parse_object(r#"{"a":1,"a":2,"a":3}"#),
+        Err(JsonError::DuplicateKey("a".into()))
+    );
+}
+
+#[test]
+fn many_distinct_names_take_linearithmic_time() {
+    // 256 KiB (the response cap) of short distinct names: 30,000 members.
+    // Comparing every pair took 12 s here; sorting takes milliseconds, so
+    // even an unoptimised build stays far under the bound.
+    let mut text = String::from("{");
+    let mut n = 0;
+    while text.len() < 256 * 1024 - 16 {
+        if n > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("\"{n:x}\":0"));
+        n += 1;
+    }
+    text.push('}');
+    let started = std::time::Instant::now();
+    assert_eq!(parse_object(&text).map(|m| m.len()), Ok(n));
+    text.truncate(text.len() - 1);
+    text.push_str(",\"0\":1}");
+    assert_eq!(
+        parse_object(&text),
+        Err(JsonError::DuplicateKey("0".into()))
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 3, "{n} members took {elapsed:?}");
+}
+
+#[test]
 fn refuses_non_objects() {
     for text in ["[]", "\"x\"", "1", "null", "true", " [1] "] {
         assert_eq!(parse_object(text), Err(JsonError::NotAnObject), "{text}");
