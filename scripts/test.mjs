@@ -30,6 +30,7 @@ const SUITES = [
     env: { ...wasmTestEnv, WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: process.env.CHROMEDRIVER ?? "/usr/bin/chromedriver" },
   },
   { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
+  { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
 ];
 
 const wanted = process.argv.slice(2);
