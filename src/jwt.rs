@@ -73,25 +73,21 @@ pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
     if token.len() > MAX_TOKEN_LENGTH {
         return Err(too_long(token.len()));
     }
-    let mut dots = [0usize; 2];
-    let mut count = 0;
-    for (i, b) in token.bytes().enumerate() {
-        if b == b'.' {
-            if count < 2 {
-                dots[count] = i;
-            }
-            count += 1;
+    // Find the two dots; count further ones only when there are any, to
+    // name a JWE (five segments) in the error.
+    let first = token.find('.');
+    let second = first.and_then(|f| token[f + 1..].find('.').map(|s| f + 1 + s));
+    let (Some(first), Some(second)) = (first, second) else {
+        return Err(segments(token.matches('.').count()));
+    };
+    if token[second + 1..].contains('.') {
+        let count = token.matches('.').count();
+        if count == 4 {
+            return Err(Error::jwt("this is an encrypted JWT (JWE, five segments); it can't be decoded without the decryption key, and decodeJwt reads signed JWTs (JWS) only"));
         }
+        return Err(segments(count));
     }
-    if count == 4 {
-        return Err(Error::jwt("this is an encrypted JWT (JWE, five segments); it can't be decoded without the decryption key, and decodeJwt reads signed JWTs (JWS) only"));
-    }
-    if count != 2 {
-        return Err(Error::jwt(format!(
-            "a JWT has three dot-separated segments (header.payload.signature); this input has {}",
-            count + 1
-        )));
-    }
+    let dots = [first, second];
     let header = &token[..dots[0]];
     let payload = &token[dots[0] + 1..dots[1]];
     let signature_text = &token[dots[1] + 1..];
@@ -118,6 +114,13 @@ pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
         payload,
         signature,
     })
+}
+
+fn segments(dots: usize) -> Error {
+    Error::jwt(format!(
+        "a JWT has three dot-separated segments (header.payload.signature); this input has {}",
+        dots + 1
+    ))
 }
 
 fn too_long(len: usize) -> Error {
