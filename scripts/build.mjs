@@ -6,13 +6,16 @@
 //   node scripts/build.mjs          build, print sizes
 //   node scripts/build.mjs --if-needed   skip when dist/ is newer than the sources
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
+// Build beside dist/ and swap at the end, so a reader never sees a half-built
+// package and two builds at once can't leave an empty wasm behind.
+const out = join(root, `dist.tmp-${process.pid}`);
 const entries = join(root, "src", "entries");
 const name = "client_credentials";
 const bin = (tool) => join(root, "node_modules", ".bin", tool);
@@ -37,31 +40,41 @@ if (process.argv.includes("--if-needed") && existsSync(join(dist, "node.cjs"))) 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
 
 run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"]);
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist);
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out);
 run("wasm-bindgen", [
   "--target", "web",
   "--no-typescript",
-  "--out-dir", dist,
+  "--out-dir", out,
   "--out-name", name,
   join(root, "target", "wasm32-unknown-unknown", "release", `${name}.wasm`),
 ]);
-const wasm = join(dist, `${name}_bg.wasm`);
+const wasm = join(out, `${name}_bg.wasm`);
 // npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
 run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals", wasm, "-o", wasm]);
 
-for (const file of ["node.mjs", "browser.mjs", "index.d.ts"]) {
-  copyFileSync(join(entries, file), join(dist, file));
+// The ESM entries go as they are; package.json `exports` picks one per runtime.
+for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "browser.mjs", "index.d.ts"]) {
+  copyFileSync(join(entries, file), join(out, file));
 }
+// The same declarations for `require`: TypeScript reads a .d.cts as CommonJS.
+copyFileSync(join(entries, "index.d.ts"), join(out, "index.d.cts"));
 // CommonJS: bundle the glue into one file, since the glue itself is ESM.
-copyFileSync(join(entries, "node-cjs.mjs"), join(dist, "node-cjs.mjs"));
+copyFileSync(join(entries, "node-cjs.mjs"), join(out, "node-cjs.mjs"));
 run(bin("esbuild"), [
-  join(dist, "node-cjs.mjs"),
+  join(out, "node-cjs.mjs"),
   "--bundle", "--platform=node", "--format=cjs", "--target=node20",
   "--log-level=error", "--define:import.meta.url=undefined",
-  `--outfile=${join(dist, "node.cjs")}`,
+  `--outfile=${join(out, "node.cjs")}`,
 ]);
-rmSync(join(dist, "node-cjs.mjs"));
+rmSync(join(out, "node-cjs.mjs"));
+
+if (statSync(join(out, `${name}_bg.wasm`)).size < 1024) {
+  rmSync(out, { recursive: true, force: true });
+  throw new Error("build: the wasm came out empty; was another build running?");
+}
+rmSync(dist, { recursive: true, force: true });
+renameSync(out, dist);
 
 const size = (f) => {
   const bytes = readFileSync(join(dist, f));

@@ -31,6 +31,9 @@ const SUITES = [
   },
   { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
+  { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
+  // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.
+  { name: "bench-quick", cmd: "node", args: ["bench/run.mjs", "--quick"] },
 ];
 
 const wanted = process.argv.slice(2);

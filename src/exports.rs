@@ -6,17 +6,19 @@
 //! `Error` named `ClientCredentialsError` with its `code` and details.
 
 use crate::error::Error;
+use crate::host;
 use crate::http;
+use crate::json::{self, Kind};
 use crate::jwt;
 use crate::oauth::{
     discovery, parse_token_response, ClientAuth, Credentials, Endpoint, HttpRequest, Token,
     TokenRequest,
 };
 use crate::secret::Secret;
-use js_sys::{Array, JsString, Object, Reflect, JSON};
+use js_sys::{Array, JsString, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortSignal, Url};
+use web_sys::AbortSignal;
 
 /// Decodes a compact JWS JWT without verifying it. Returns
 /// `{ header, payload, signature }`.
@@ -37,7 +39,9 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
         .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
 }
 
-#[wasm_bindgen(inline_js = "const e = new TextEncoder(); export function encode_ascii(s, dst) { const r = e.encodeInto(s, dst); return r.read === s.length && r.written === s.length; }")]
+#[wasm_bindgen(
+    inline_js = "const e = new TextEncoder(); export function encode_ascii(s, dst) { const r = e.encodeInto(s, dst); return r.read === s.length && r.written === s.length; }"
+)]
 extern "C" {
     /// Copies an all-ASCII string into `dst` with one native `encodeInto`,
     /// far faster than wasm-bindgen's general string conversion, which
@@ -197,27 +201,14 @@ pub(crate) fn failure_to_js(f: http::Failure) -> JsValue {
 }
 
 pub(crate) fn token_to_js(token: &Token) -> Result<JsValue, JsValue> {
-    let out = Object::new();
-    let raw = JSON::parse(token.raw_json.expose())
-        .map_err(|_| to_js(Error::response("the token response could not be parsed")))?;
-    set(&out, "accessToken", &token.access_token.expose().into());
-    set(&out, "tokenType", &token.token_type.as_str().into());
-    set(&out, "expiresIn", &opt(token.expires_in.map(|s| s as f64)));
-    set(&out, "expiresAt", &opt(token.expires_at_ms));
-    set(
-        &out,
-        "scope",
-        &token
-            .scope
-            .as_deref()
-            .map_or(JsValue::UNDEFINED, JsValue::from_str),
-    );
-    set(&out, "raw", &raw);
-    Ok(out.into())
-}
-
-fn opt(v: Option<f64>) -> JsValue {
-    v.map_or(JsValue::UNDEFINED, JsValue::from_f64)
+    Ok(host::token_result(
+        token.access_token.expose(),
+        &token.token_type,
+        token.expires_in.map(|s| s as f64),
+        token.expires_at_ms,
+        token.scope.clone(),
+        token.raw_json.expose(),
+    ))
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -280,9 +271,17 @@ fn type_name(v: &JsValue) -> String {
     }
 }
 
-/// Typed reads of the options object. Each failure names the option and the
-/// type it wants.
-pub(crate) struct Options<'a>(&'a JsValue);
+/// Every option name, for [`host::options_json`], which reads exactly these.
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds";
+
+/// Typed reads of the options object. The values arrive in one crossing, as
+/// JSON text the host serialized, and are read with the core's JSON reader;
+/// only `signal` and numbers are read from the object itself. Each failure
+/// names the option and the type it wants.
+pub(crate) struct Options<'a> {
+    js: &'a JsValue,
+    members: Vec<(String, Kind, String)>,
+}
 
 impl<'a> Options<'a> {
     pub(crate) fn new(v: &'a JsValue) -> Result<Self, Error> {
@@ -292,25 +291,36 @@ impl<'a> Options<'a> {
                 type_name(v)
             )));
         }
-        Ok(Options(v))
+        let text = host::options_json(v, OPTION_NAMES).ok_or_else(|| {
+            Error::options("the options could not be read; use plain strings, numbers, booleans, arrays and objects")
+        })?;
+        let members = json::parse_object(&text)
+            .map_err(|_| Error::options("the options could not be read"))?
+            .into_iter()
+            .map(|m| (m.name.into_owned(), m.kind, m.raw.to_owned()))
+            .collect();
+        Ok(Options { js: v, members })
     }
 
-    fn get(&self, name: &str) -> Result<Option<JsValue>, Error> {
-        let v = Reflect::get(self.0, &JsValue::from_str(name))
-            .map_err(|_| Error::options(format!("the option {name} could not be read")))?;
-        Ok(if v.is_undefined() || v.is_null() {
-            None
-        } else {
-            Some(v)
-        })
+    /// The member `name`, unless absent or null.
+    fn get(&self, name: &str) -> Option<(Kind, &str)> {
+        self.members
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .filter(|(_, kind, _)| *kind != Kind::Null)
+            .map(|(_, kind, raw)| (*kind, raw.as_str()))
     }
 
     fn string(&self, name: &str) -> Result<Option<String>, Error> {
-        match self.get(name)? {
+        match self.get(name) {
             None => Ok(None),
-            Some(v) => v.as_string().map(Some).ok_or_else(|| {
-                Error::options(format!("{name} must be a string, got {}", type_name(&v)))
-            }),
+            Some((Kind::String, raw)) => Ok(Some(string_value(raw).ok_or_else(|| {
+                Error::options(format!("{name} contains an unpaired UTF-16 surrogate"))
+            })?)),
+            Some((kind, _)) => Err(Error::options(format!(
+                "{name} must be a string, got {}",
+                kind_name(kind)
+            ))),
         }
     }
 
@@ -321,100 +331,120 @@ impl<'a> Options<'a> {
 
     /// A string or an array of strings.
     fn strings(&self, name: &str) -> Result<Vec<String>, Error> {
-        let Some(v) = self.get(name)? else {
-            return Ok(Vec::new());
-        };
-        if let Some(s) = v.as_string() {
-            return Ok(vec![s]);
-        }
         let wrong = || Error::options(format!("{name} must be a string or an array of strings"));
-        if !Array::is_array(&v) {
-            return Err(wrong());
+        match self.get(name) {
+            None => Ok(Vec::new()),
+            Some((Kind::String, _)) => Ok(self.string(name)?.into_iter().collect()),
+            Some((Kind::Array, raw)) => json::parse_array(raw)
+                .map_err(|_| wrong())?
+                .into_iter()
+                .map(|(kind, raw)| match kind {
+                    Kind::String => string_value(raw).ok_or_else(wrong),
+                    _ => Err(wrong()),
+                })
+                .collect(),
+            Some(_) => Err(wrong()),
         }
-        Array::from(&v)
-            .iter()
-            .map(|item| item.as_string().ok_or_else(wrong))
-            .collect()
     }
 
     fn bool(&self, name: &str) -> Result<bool, Error> {
-        match self.get(name)? {
+        match self.get(name) {
             None => Ok(false),
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| Error::options(format!("{name} must be true or false"))),
+            Some((Kind::Bool, raw)) => Ok(raw == "true"),
+            Some(_) => Err(Error::options(format!("{name} must be true or false"))),
         }
     }
 
+    /// A finite number. Read from the object itself, so the core needs no
+    /// float parser.
     pub(crate) fn number(&self, name: &str) -> Result<Option<f64>, Error> {
-        match self.get(name)? {
+        match self.get(name) {
             None => Ok(None),
-            Some(v) => v
-                .as_f64()
+            Some((Kind::Number, _)) => Reflect::get(self.js, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_f64())
                 .map(Some)
-                .ok_or_else(|| Error::options(format!("{name} must be a number"))),
+                .ok_or_else(|| Error::options(format!("{name} could not be read"))),
+            Some(_) => Err(Error::options(format!("{name} must be a finite number"))),
         }
     }
 
     /// A plain object of string (or number, or boolean) values, in order.
     fn params(&self, name: &str) -> Result<Vec<(String, String)>, Error> {
-        let Some(v) = self.get(name)? else {
-            return Ok(Vec::new());
+        let wrong = || Error::options(format!("{name} must be an object of string values"));
+        let raw = match self.get(name) {
+            None => return Ok(Vec::new()),
+            Some((Kind::Object, raw)) => raw,
+            Some(_) => return Err(wrong()),
         };
-        if !v.is_object() || Array::is_array(&v) {
-            return Err(Error::options(format!(
-                "{name} must be an object of string values"
-            )));
-        }
-        Object::entries(v.unchecked_ref())
-            .iter()
-            .map(|entry| {
-                let entry = Array::from(&entry);
-                let key = entry.get(0).as_string().unwrap_or_default();
-                let value = entry.get(1);
-                let value = if let Some(s) = value.as_string() {
-                    s
-                } else if let Some(b) = value.as_bool() {
-                    if b { "true" } else { "false" }.to_owned()
-                } else if value.as_f64().is_some() {
-                    js_sys::Number::from(value)
-                        .to_string_with_radix(10)
-                        .map(String::from)
-                        .unwrap_or_default()
-                } else {
-                    return Err(Error::options(format!(
-                        "{name}.{key} must be a string, number or boolean"
-                    )));
+        json::parse_object(raw)
+            .map_err(|_| wrong())?
+            .into_iter()
+            .map(|m| {
+                let value = match m.kind {
+                    Kind::String => string_value(m.raw).ok_or_else(wrong)?,
+                    // JSON writes numbers and booleans as JavaScript's String() does.
+                    Kind::Number | Kind::Bool => m.raw.to_owned(),
+                    _ => {
+                        return Err(Error::options(format!(
+                            "{name}.{} must be a string, number or boolean",
+                            m.name
+                        )))
+                    }
                 };
-                Ok((key, value))
+                Ok((m.name.into_owned(), value))
             })
             .collect()
     }
 
     fn signal(&self) -> Result<Option<AbortSignal>, Error> {
-        match self.get("signal")? {
-            None => Ok(None),
-            Some(v) => v
-                .dyn_into::<AbortSignal>()
-                .map(Some)
-                .map_err(|_| Error::options("signal must be an AbortSignal")),
+        let v = Reflect::get(self.js, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
         }
+        v.dyn_into::<AbortSignal>()
+            .map(Some)
+            .map_err(|_| Error::options("signal must be an AbortSignal"))
+    }
+}
+
+/// A JSON string literal's value.
+fn string_value(raw: &str) -> Option<String> {
+    json::unescape(&raw[1..raw.len() - 1]).map(|s| s.into_owned())
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Object => "an object",
+        Kind::Array => "an array",
+        Kind::String => "a string",
+        Kind::Number => "a number",
+        Kind::Bool => "a boolean",
+        Kind::Null => "null",
     }
 }
 
 /// A URL, parsed by the host's WHATWG `URL`, as the core's [`Endpoint`].
 fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
-    let url = Url::new(text).map_err(|_| {
+    let invalid = || {
         Error::options(format!(
             "{name} is not an absolute URL: \"{}\"",
             crate::error::excerpt(text)
         ))
-    })?;
+    };
+    let parts = host::parse_url(text).ok_or_else(invalid)?;
+    let mut parts = parts.splitn(5, '\n');
+    let mut next = || parts.next().ok_or_else(invalid);
+    let scheme = next()?.trim_end_matches(':').to_owned();
+    let host = next()?.to_owned();
+    let has_userinfo = next()? == "1";
+    let has_fragment = next()? == "1";
+    let href = next()?.to_owned();
     Ok(Endpoint {
-        href: url.href(),
-        scheme: url.protocol().trim_end_matches(':').to_owned(),
-        host: url.hostname(),
-        has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
-        has_fragment: !url.hash().is_empty(),
+        href,
+        scheme,
+        host,
+        has_userinfo,
+        has_fragment,
     })
 }

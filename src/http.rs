@@ -2,9 +2,9 @@
 //!
 //! It binds the global `fetch`, `setTimeout` and `clearTimeout`, never
 //! `window`, so the same code runs in pages, workers, Node, Deno and workerd
-//! (as gloo-net does). gloo-net builds the request; the call itself goes
-//! through our own binding so a rejection keeps its `cause` (Node puts
-//! `ECONNREFUSED` there).
+//! (as gloo-net does). Our own binding, rather than gloo-net's request
+//! builder, keeps a rejection's `cause` (Node puts `ECONNREFUSED` there) and
+//! skips building a `Request` object per call.
 //!
 //! Rules enforced here, because only here are they visible:
 //! - redirects are never followed (`redirect: "manual"`): a redirect would
@@ -14,15 +14,13 @@
 //!   without buffering the rest.
 
 use crate::error::{Error, ResponseHints};
+use crate::host;
 use crate::oauth::{HttpRequest, HttpResponse};
-use gloo_net::http::Request;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
-use std::cell::Cell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestRedirect, ResponseType};
+use web_sys::AbortSignal;
 
 /// Largest response body read, in bytes. A token response is a few KB; a
 /// bigger body is a misconfigured URL or an attack on memory.
@@ -60,135 +58,111 @@ pub async fn send(
     if signal.is_some_and(|s| s.aborted()) {
         return Err(Error::Aborted.into());
     }
-    let controller =
-        AbortController::new().map_err(|e| network(e, "AbortController is not available"))?;
-    let timed_out = Rc::new(Cell::new(false));
-    let on_timeout = {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        Closure::once(move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
-    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms as i32);
-    let on_abort = {
-        let controller = controller.clone();
-        Closure::<dyn Fn()>::new(move || controller.abort())
-    };
-    if let Some(signal) = signal {
-        let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-    }
-
-    let result = exchange(request, &controller.signal()).await;
-
-    clear_timeout(&timer);
-    if let Some(signal) = signal {
-        let _ =
-            signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-    }
-    drop((on_timeout, on_abort));
-
-    result.map_err(|failure| {
-        if timed_out.get() {
-            Error::Timeout { timeout_ms }.into()
-        } else if signal.is_some_and(|s| s.aborted()) {
-            Error::Aborted.into()
-        } else {
-            failure
-        }
+    let exchange = host::Exchange::new(timeout_ms, signal.cloned())
+        .map_err(|e| network(e, "AbortController or setTimeout is not available"))?;
+    let result = run(&exchange, request).await;
+    exchange.finish();
+    result.map_err(|failure| match exchange.stop_reason() {
+        1 => Error::Timeout { timeout_ms }.into(),
+        2 => Error::Aborted.into(),
+        _ => failure,
     })
 }
 
-async fn exchange(request: &HttpRequest, signal: &AbortSignal) -> Result<HttpResponse, Failure> {
-    let builder = match &request.form {
-        Some(_) => {
-            Request::post(&request.url).header("Content-Type", "application/x-www-form-urlencoded")
-        }
-        None => Request::get(&request.url),
-    };
-    let mut builder = builder
-        .header("Accept", "application/json")
-        .redirect(if request.has_credentials() {
-            RequestRedirect::Manual
-        } else {
-            RequestRedirect::Follow
-        })
-        .abort_signal(Some(signal));
-    if let Some(authorization) = &request.authorization {
-        builder = builder.header("Authorization", authorization.expose());
-    }
-    let built = match &request.form {
-        Some(form) => builder.body(form.expose()),
-        None => builder.build(),
-    }
-    .map_err(|_| {
-        Error::options(format!(
-            "a request to {} could not be built; check the URL",
-            crate::error::excerpt(&request.url)
-        ))
-    })?;
-    let web_request: web_sys::Request = built.into();
-    let response = JsFuture::from(global_fetch(&web_request))
+async fn run(exchange: &host::Exchange, request: &HttpRequest) -> Result<HttpResponse, Failure> {
+    let form = request.form.as_ref().map(|f| f.expose());
+    let promise = exchange
+        .fetch(
+            &request.url,
+            if form.is_some() { "POST" } else { "GET" },
+            form.map(|_| "application/x-www-form-urlencoded"),
+            request.authorization.as_ref().map(|a| a.expose()),
+            form,
+            // Credentials never follow a redirect to another URL.
+            if request.has_credentials() {
+                "manual"
+            } else {
+                "follow"
+            },
+        )
+        .map_err(|e| network(e, "fetch failed"))?;
+    let response = JsFuture::from(promise)
         .await
         .map_err(|e| network(e, "fetch failed"))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| Error::Network("fetch did not return a Response".into()))?;
 
-    let headers = response.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
+    let meta = host::response_meta(&response);
+    let mut fields = meta.split('\n');
+    let mut next = || fields.next().filter(|f| !f.is_empty()).map(str::to_owned);
+    let status = next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let kind = next().unwrap_or_default();
     let mut res = HttpResponse {
-        status: response.status(),
-        opaque_redirect: response.type_() == ResponseType::Opaqueredirect,
-        location: header("location"),
+        status,
+        opaque_redirect: kind == "opaqueredirect",
+        location: next(),
         hints: ResponseHints {
-            retry_after: header("retry-after"),
-            www_authenticate: header("www-authenticate"),
+            retry_after: next(),
+            www_authenticate: next(),
         },
         body: Vec::new(),
     };
+    let declared = next().and_then(|l| l.trim().parse::<usize>().ok());
+    let response: web_sys::Response = response.unchecked_into();
     if res.opaque_redirect || (300..400).contains(&res.status) {
-        if let Some(body) = response.body() {
-            let _ = body.cancel();
-        }
+        cancel(&response);
         return Ok(res);
     }
-    if let Some(length) = header("content-length").and_then(|l| l.trim().parse::<usize>().ok()) {
-        if length > MAX_RESPONSE_BYTES {
-            if let Some(body) = response.body() {
-                let _ = body.cancel();
-            }
+    res.body = match declared {
+        Some(length) if length > MAX_RESPONSE_BYTES => {
+            cancel(&response);
             return Err(too_large().into());
         }
-    }
-    res.body = read_body(&response).await?;
+        // A declared length within the cap: read it in one go, which is
+        // much cheaper than a stream reader. HTTP framing ends the body at
+        // the declared length, so it can't grow past the cap.
+        Some(_) => {
+            let bytes: Uint8Array = JsFuture::from(host::read_all(&response))
+                .await
+                .map_err(|e| network(e, "the connection failed while reading the response"))?
+                .unchecked_into();
+            if bytes.length() as usize > MAX_RESPONSE_BYTES {
+                return Err(too_large().into());
+            }
+            bytes.to_vec()
+        }
+        None => read_stream(&response).await?,
+    };
     Ok(res)
 }
 
-/// Reads the body chunk by chunk, refusing it once it passes the cap.
-async fn read_body(response: &web_sys::Response) -> Result<Vec<u8>, Failure> {
+fn cancel(response: &web_sys::Response) {
+    if let Some(body) = response.body() {
+        let _ = body.cancel();
+    }
+}
+
+/// Reads a body of unknown length chunk by chunk, refusing it once it
+/// passes the cap, without reading the rest.
+async fn read_stream(response: &web_sys::Response) -> Result<Vec<u8>, Failure> {
     let Some(stream) = response.body() else {
         return Ok(Vec::new());
     };
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let reader = stream.get_reader();
     let mut body = Vec::new();
     loop {
-        let chunk = JsFuture::from(reader.read())
+        let chunk = JsFuture::from(host::read_chunk(&reader))
             .await
             .map_err(|e| network(e, "the connection failed while reading the response"))?;
-        if Reflect::get(&chunk, &JsValue::from_str("done"))
-            .map(|d| d.is_truthy())
-            .unwrap_or(true)
-        {
+        if chunk.is_undefined() {
             return Ok(body);
         }
-        let value = Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
-        let Some(bytes) = value.dyn_ref::<Uint8Array>() else {
+        let Some(bytes) = chunk.dyn_ref::<Uint8Array>() else {
             return Err(Error::Network("the response body is not a byte stream".into()).into());
         };
         let len = bytes.length() as usize;
         if body.len() + len > MAX_RESPONSE_BYTES {
-            let _ = reader.cancel();
+            let _ = reader
+                .unchecked_ref::<web_sys::ReadableStreamDefaultReader>()
+                .cancel();
             return Err(too_large().into());
         }
         let start = body.len();

@@ -155,6 +155,11 @@ fn segment(encoded: &str, part: &str, out: &mut Vec<u8>) -> Result<Range<usize>,
         .map_err(|_| Error::jwt(format!("the JWT {part} is not valid UTF-8")))?;
     json::parse_object(text).map_err(|e| match e {
         JsonError::NotAnObject => Error::jwt(format!("the JWT {part} is JSON but not an object")),
+        // The name comes from the token: excerpt it, as any outside text.
+        JsonError::DuplicateKey(name) => Error::jwt(format!(
+            "the JWT {part} has the member \"{}\" twice, so its meaning is ambiguous",
+            crate::error::excerpt(&name)
+        )),
         other => Error::jwt(format!(
             "the JWT {part} is not a valid JSON object: {other}"
         )),

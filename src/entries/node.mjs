@@ -1,4 +1,5 @@
-// Node entry (ESM): compiles the wasm synchronously at import, so no init call is needed.
+// Node entry (ESM; Bun uses it too, through the `node` condition): compiles the wasm
+// synchronously at import, so no init call is needed.
 import { readFileSync } from "node:fs";
 import { initSync } from "./client_credentials.js";
 

@@ -61,7 +61,7 @@ pub fn parse_token_response(
         let to = res
             .location
             .as_deref()
-            .map(|l| format!(" to {}", excerpt(l)))
+            .map(|l| format!(" to {}", quote(l, secrets)))
             .unwrap_or_default();
         return Err(Error::response(format!(
             "the token endpoint redirected (HTTP {}){to}; redirects are not followed because they would carry the client credentials elsewhere; set tokenUrl to the final URL",
@@ -73,16 +73,27 @@ pub fn parse_token_response(
     let members = text.as_ref().ok().map(|t| json::parse_object(t));
 
     if !success {
+        // A refusal may still carry tokens (a proxy rewriting the status, a
+        // server answering 500 after issuing one): they are secrets too.
+        let tokens = match &members {
+            Some(Ok(members)) => token_values(members),
+            _ => Vec::new(),
+        };
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .copied()
+            .chain(tokens.iter().map(|t| t.as_ref()))
+            .collect();
         if let Some(Ok(members)) = &members {
             if let Some(error) = find(members, "error").and_then(|m| m.as_str()) {
-                return Err(oauth_error(res, error.as_ref(), members, secrets));
+                return Err(oauth_error(res, error.as_ref(), members, &secrets));
             }
         }
         let body = String::from_utf8_lossy(&res.body);
         return Err(Error::Http {
             status: res.status,
-            body: excerpt(&redact(&body, secrets)),
-            hints: res.hints.clone(),
+            body: quote(&body, &secrets),
+            hints: redact_hints(&res.hints, &secrets),
         });
     }
 
@@ -98,7 +109,7 @@ pub fn parse_token_response(
         Some(Err(JsonError::DuplicateKey(k))) => {
             return Err(Error::response(format!(
                 "the token response has the member \"{}\" twice, so its meaning is ambiguous",
-                excerpt(&k)
+                quote(&k, secrets)
             )))
         }
         Some(Err(JsonError::NotAnObject)) | Some(Err(_)) | None => {
@@ -129,7 +140,7 @@ pub fn parse_token_response(
         Some(Some(t)) => {
             return Err(Error::response(format!(
                 "the token response's token_type is \"{}\"; only Bearer tokens (RFC 6750) are supported",
-                excerpt(&t)
+                quote(&t, secrets)
             )))
         }
         Some(None) | None => {
@@ -177,14 +188,61 @@ fn oauth_error(res: &HttpResponse, error: &str, members: &[Member<'_>], secrets:
     let text = |name| {
         find(members, name)
             .and_then(|m| m.as_str())
-            .map(|s| excerpt(&redact(&s, secrets)))
+            .map(|s| quote(&s, secrets))
     };
     Error::OAuth {
         status: res.status,
-        error: excerpt(&redact(error, secrets)),
+        error: quote(error, secrets),
         description: text("error_description"),
         uri: text("error_uri"),
-        hints: res.hints.clone(),
+        hints: redact_hints(&res.hints, secrets),
+    }
+}
+
+/// Server text fit for an error: excerpted, without the secrets. Redacted
+/// before excerpting, so that a secret cut by the length limit is still
+/// found, and after, because folding control characters to spaces can turn
+/// `S3CRET\x14canary` back into a secret that has a space.
+fn quote(text: &str, secrets: &[&str]) -> String {
+    redact(&excerpt(&redact(text, secrets)), secrets)
+}
+
+/// Members of a token response that hold a credential (RFC 6749 §5.1,
+/// OpenID Connect Core §3.1.3.3).
+const TOKEN_MEMBERS: [&str; 3] = ["access_token", "refresh_token", "id_token"];
+
+/// Shortest member value treated as a credential when redacting a refusal:
+/// a shorter one is no credential, and replacing it everywhere would garble
+/// the message.
+const MIN_TOKEN_CHARS: usize = 8;
+
+/// The credential values in `members`, as decoded and as written (they
+/// differ when the server escaped characters), for [`redact`].
+fn token_values<'a>(members: &'a [Member<'a>]) -> Vec<std::borrow::Cow<'a, str>> {
+    let mut out = Vec::new();
+    for m in members
+        .iter()
+        .filter(|m| TOKEN_MEMBERS.contains(&m.name.as_ref()))
+    {
+        if let Some(value) = m.as_str() {
+            let written = &m.raw[1..m.raw.len() - 1];
+            if written != value {
+                out.push(std::borrow::Cow::Borrowed(written));
+            }
+            out.push(value);
+        }
+    }
+    out.retain(|t| t.chars().count() >= MIN_TOKEN_CHARS);
+    out
+}
+
+/// The response headers kept on an error, with the secrets removed: a
+/// careless server may echo the request into them as into a body.
+fn redact_hints(hints: &ResponseHints, secrets: &[&str]) -> ResponseHints {
+    let clean = |v: &Option<String>| v.as_deref().map(|v| redact(v, secrets));
+    ResponseHints {
+        retry_after: clean(&hints.retry_after),
+        www_authenticate: clean(&hints.www_authenticate),
     }
 }
 

@@ -159,3 +159,18 @@ fn unescape_refuses_lone_surrogates() {
     assert_eq!(unescape(r"\ud800\u0041"), None);
     assert_eq!(unescape("plain").unwrap(), "plain");
 }
+
+#[test]
+fn reads_arrays_element_by_element() {
+    let e = parse_array(r#" ["a", 1, {"x":[2]}, null] "#).unwrap();
+    let kinds: Vec<Kind> = e.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        kinds,
+        [Kind::String, Kind::Number, Kind::Object, Kind::Null]
+    );
+    assert_eq!(e[2].1, r#"{"x":[2]}"#);
+    assert!(parse_array("[]").unwrap().is_empty());
+    for bad in ["", "[", "[1,]", "[1] 2", "{}", "[1 2]"] {
+        assert!(parse_array(bad).is_err(), "{bad:?}");
+    }
+}

@@ -1,0 +1,151 @@
+// Token requests: the library's overhead over a raw fetch, with an
+// in-process fake fetch (library cost only) and over real HTTP to a local
+// token server in another process; then the cached-token rate and the
+// stampede of concurrent first calls.
+import { fork } from "node:child_process";
+import { OAuth2Client, OAuth2Fetch } from "@badgateway/oauth2-client";
+import { fetchClientCredentialsToken, TokenClient } from "client-credentials";
+import * as oauth from "oauth4webapi";
+import * as openid from "openid-client";
+import { fmtNs, fmtRatio, median, quick, table } from "./lib.mjs";
+
+const CLIENT_ID = "archival-service";
+const CLIENT_SECRET = "bL1a2V2kouKh4sBMX0UrSmc0d3qubD1a";
+const BASIC = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString("base64")}`;
+
+/** Every contender makes one Client Credentials request to `tokenUrl` with Basic auth. */
+function contenders(tokenUrl, fetchImpl) {
+  const issuer = new URL(tokenUrl).origin;
+  const as = { issuer, token_endpoint: tokenUrl };
+  const o4wClient = { client_id: CLIENT_ID };
+  const o4wAuth = oauth.ClientSecretBasic(CLIENT_SECRET);
+  const o4wOptions = { [oauth.allowInsecureRequests]: true, [oauth.customFetch]: (...a) => fetchImpl()(...a) };
+  const config = new openid.Configuration(as, CLIENT_ID, CLIENT_SECRET);
+  openid.allowInsecureRequests(config);
+  config[openid.customFetch] = (...a) => fetchImpl()(...a);
+  const badgateway = new OAuth2Client({ server: issuer, tokenEndpoint: tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authenticationMethod: "client_secret_basic", fetch: (...a) => fetchImpl()(...a) });
+  return [
+    ["raw fetch", async () => {
+      const res = await fetchImpl()(tokenUrl, { method: "POST", headers: { authorization: BASIC, "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: "grant_type=client_credentials" });
+      const json = await res.json();
+      if (!json.access_token) throw new Error("no token");
+    }],
+    ["client-credentials", async () => {
+      await fetchClientCredentialsToken({ tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    }],
+    ["oauth4webapi", async () => {
+      const res = await oauth.clientCredentialsGrantRequest(as, o4wClient, o4wAuth, new URLSearchParams(), o4wOptions);
+      await oauth.processClientCredentialsResponse(as, o4wClient, res);
+    }],
+    ["openid-client", async () => {
+      await openid.clientCredentialsGrant(config);
+    }],
+    ["@badgateway/oauth2-client", async () => {
+      await badgateway.clientCredentials();
+    }],
+  ];
+}
+
+/** Median latency per contender, sequential calls, interleaved rounds. */
+async function latencies(list, { rounds, calls }) {
+  const samples = new Map(list.map(([n]) => [n, []]));
+  for (const [, fn] of list) for (let i = 0; i < calls; i++) await fn(); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of list) {
+      for (let i = 0; i < calls; i++) {
+        const t0 = process.hrtime.bigint();
+        await fn();
+        samples.get(name).push(Number(process.hrtime.bigint() - t0));
+      }
+    }
+  }
+  return new Map([...samples].map(([n, xs]) => [n, median(xs)]));
+}
+
+/** Requests per second with `concurrency` callers, median of rounds. */
+async function throughput(list, { rounds, total, concurrency }) {
+  const samples = new Map(list.map(([n]) => [n, []]));
+  const burst = async (fn, n) => {
+    let left = n;
+    const worker = async () => { while (left-- > 0) await fn(); };
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  for (const [, fn] of list) await burst(fn, Math.min(200, total)); // warm-up
+  for (let r = 0; r < rounds; r++) for (const [name, fn] of list) samples.get(name).push(await burst(fn, total));
+  return new Map([...samples].map(([n, xs]) => [n, median(xs)]));
+}
+
+/** The local token server, in its own process so it doesn't share our event loop. */
+async function startServer() {
+  const child = fork(new URL("./token-server.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await new Promise((resolve) => child.once("message", (m) => resolve(m.port)));
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    tokenUrl: `${base}/token`,
+    count: async () => (await (await fetch(`${base}/count`)).json()).count,
+    close: () => child.kill(),
+  };
+}
+
+export async function run() {
+  const realFetch = globalThis.fetch;
+  const body = JSON.stringify({ access_token: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", token_type: "Bearer", expires_in: 300, scope: "profile" });
+  const headers = { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) };
+  const fake = async () => new Response(body, { status: 200, headers });
+  const sections = [];
+  const targets = [];
+  const results = {};
+
+  // 1. Library overhead: the fake fetch answers at once.
+  globalThis.fetch = fake;
+  const inProcess = await latencies(contenders("http://127.0.0.1:9/token", () => globalThis.fetch), { rounds: quick ? 2 : 7, calls: quick ? 100 : 1000 });
+  globalThis.fetch = realFetch;
+  const rawP50 = inProcess.get("raw fetch");
+  results.inProcess = Object.fromEntries(inProcess);
+  sections.push("**In-process fake fetch** (median latency of one token request; library overhead only)\n\n" +
+    table(["client", "p50", "vs raw fetch"], [...inProcess].map(([n, t]) => [n, fmtNs(t), fmtRatio(t / rawP50)])));
+  const oursP50 = inProcess.get("client-credentials");
+  targets.push(["request overhead ≤ 1.2× raw fetch p50 (fake fetch)", `${fmtNs(oursP50)} vs ${fmtNs(rawP50)} (${fmtRatio(oursP50 / rawP50)})`, oursP50 <= 1.2 * rawP50]);
+
+  // 2. Real HTTP to a local server.
+  const server = await startServer();
+  try {
+    const rps = await throughput(contenders(server.tokenUrl, () => realFetch), { rounds: quick ? 1 : 5, total: quick ? 200 : 2000, concurrency: 8 });
+    const raw = rps.get("raw fetch");
+    results.http = Object.fromEntries(rps);
+    sections.push("**Real HTTP** to a local token server in another process (requests/s, 8 concurrent callers)\n\n" +
+      table(["client", "requests/s", "vs raw fetch"], [...rps].map(([n, r]) => [n, Math.round(r).toLocaleString("en"), fmtRatio(r / raw)])));
+    const ours = rps.get("client-credentials");
+    targets.push(["real HTTP within 5% of raw fetch requests/s", `${Math.round(ours)} vs ${Math.round(raw)} req/s (${fmtRatio(ours / raw)})`, ours >= 0.95 * raw]);
+
+    // 3. Cached getToken(): ours against @badgateway's OAuth2Fetch.
+    const client = new TokenClient({ tokenUrl: server.tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    const bg = new OAuth2Client({ server: new URL(server.tokenUrl).origin, tokenEndpoint: server.tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authenticationMethod: "client_secret_basic" });
+    const bgFetch = new OAuth2Fetch({ client: bg, getNewToken: () => bg.clientCredentials() });
+    await client.getToken();
+    await bgFetch.getToken();
+    const cachedCalls = quick ? 2_000 : 50_000;
+    const cached = await latencies([
+      ["client-credentials TokenClient.getToken()", () => client.getToken()],
+      ["@badgateway OAuth2Fetch.getToken()", () => bgFetch.getToken()],
+    ], { rounds: quick ? 1 : 5, calls: cachedCalls });
+    const oursCached = cached.get("client-credentials TokenClient.getToken()"), bgCached = cached.get("@badgateway OAuth2Fetch.getToken()");
+    results.cached = Object.fromEntries(cached);
+    sections.push("**Cached token** (median time per awaited `getToken()`)\n\n" +
+      table(["client", "per call", "calls/s", "vs @badgateway"], [...cached].map(([n, t]) => [n, fmtNs(t), Math.round(1e9 / t).toLocaleString("en"), fmtRatio(bgCached / t)])));
+    targets.push(["cached getToken() at least @badgateway's rate", `${Math.round(1e9 / oursCached).toLocaleString("en")} vs ${Math.round(1e9 / bgCached).toLocaleString("en")} calls/s`, oursCached <= bgCached]);
+
+    // 4. Stampede: 1000 concurrent first calls.
+    const before = await server.count();
+    const fresh = new TokenClient({ tokenUrl: server.tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    await Promise.all(Array.from({ length: 1000 }, () => fresh.getToken()));
+    const made = (await server.count()) - before;
+    results.stampede = made;
+    targets.push(["1000 concurrent getToken() make exactly 1 token request", `${made} request(s)`, made === 1]);
+  } finally {
+    server.close();
+  }
+  return { title: "Token requests", markdown: sections.join("\n\n"), targets, results };
+}

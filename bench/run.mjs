@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- decode size cold fetch]`: runs the
+// benchmarks, prints each table and the targets as met or missed, and
+// writes bench/results.md (the README's performance section quotes it).
+// Benchmarks are not tests: they print and compare.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { quick, root, table, verdict } from "./lib.mjs";
+
+execFileSync(process.execPath, [join(root, "scripts/build.mjs"), "--if-needed"], { stdio: "inherit" });
+
+const ALL = { decode: "./decode.mjs", size: "./size.mjs", cold: "./cold-start.mjs", fetch: "./fetch.mjs" };
+const picked = process.argv.slice(2).filter((a) => a in ALL);
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}, ${process.platform}-${process.arch}`;
+const date = new Date().toISOString().slice(0, 10);
+
+const out = [`# Benchmarks\n\nMeasured ${date} on ${machine}${quick ? " (--quick: too few rounds to quote)" : ""}. Medians of interleaved rounds after a warm-up; ratios against peers measured in the same run.\n`];
+const allTargets = [];
+for (const [name, file] of Object.entries(ALL)) {
+  if (picked.length && !picked.includes(name)) continue;
+  const { run } = await import(file);
+  const started = performance.now();
+  const { title, markdown, targets } = await run();
+  const section = `## ${title}\n\n${markdown}\n`;
+  console.log(`\n${section}\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  out.push(section);
+  allTargets.push(...targets);
+}
+const summary = `## Targets\n\n${table(["target", "measured", ""], allTargets.map(([what, value, ok]) => [what, value, verdict(ok)]))}\n`;
+console.log(`\n${summary}`);
+out.push(summary);
+if (!quick && !picked.length) writeFileSync(join(root, "bench/results.md"), out.join("\n"));

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The two servers the examples talk to, both on this machine:
+//
+//   the authorization server  http://127.0.0.1:9191/realms/sivalabs  (scripts/dev-auth-server.mjs:
+//                             oidc-provider shaped like the seed's Keycloak realm, client
+//                             `archival-service`, secret `bL1a2V2kouKh4sBMX0UrSmc0d3qubD1a`)
+//   "Resource Server B"       http://127.0.0.1:9292/api/archives  (answers only to a bearer token
+//                             that the authorization server signed)
+//
+//   node examples/dev-servers.mjs      (from the repository root, after `npm ci`)
+//
+// The runtime tests start the same secured API with `startSecuredApi`.
+import * as http from "node:http";
+import { fileURLToPath } from "node:url";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { startAuthServer } from "../scripts/dev-auth-server.mjs";
+
+/**
+ * A secured API: `GET /api/archives` answers 200 with a few archives and the caller's
+ * client id when the bearer token verifies against the issuer's JWKS, else 401 with a
+ * Bearer challenge (RFC 6750 §3). `requests` records each call's status and token id.
+ */
+export async function startSecuredApi({ issuer, jwksUri, port = 0, host = "127.0.0.1" }) {
+  const jwks = createRemoteJWKSet(new URL(jwksUri));
+  const requests = [];
+  const server = http.createServer(async (req, res) => {
+    const send = (status, body, headers = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    try {
+      if (!token) throw new Error("no bearer token");
+      const { payload } = await jwtVerify(token, jwks, { issuer });
+      requests.push({ path: req.url, status: 200, jti: payload.jti, clientId: payload.client_id ?? payload.azp });
+      send(200, {
+        caller: payload.client_id ?? payload.azp,
+        archives: [
+          { id: 1, name: "2024 invoices" },
+          { id: 2, name: "2025 invoices" },
+        ],
+      });
+    } catch (err) {
+      requests.push({ path: req.url, status: 401, error: err.message });
+      send(401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const actualPort = server.address().port;
+  return {
+    port: actualPort,
+    url: `http://${host}:${actualPort}/api/archives`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // The browser example's dev server (5173) and preview (4173) may call the token endpoint.
+  const as = await startAuthServer({ port: 9191, corsOrigins: ["http://localhost:5173", "http://localhost:4173"] });
+  const api = await startSecuredApi({ issuer: as.issuer, jwksUri: as.jwksUri, port: 9292 });
+  const { clientId, clientSecret } = as.clients.basic;
+  console.log(`token URL   ${as.tokenUrl}`);
+  console.log(`client      ${clientId} / ${clientSecret}`);
+  console.log(`secured API ${api.url}`);
+  const stop = () => Promise.all([as.close(), api.close()]).then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

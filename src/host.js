@@ -1,0 +1,100 @@
+// Raw bindings to the host's JavaScript, for src/host.rs.
+//
+// Each crossing between wasm and JavaScript costs far more than the work a
+// getter does, and a token request used to make some sixty of them (one per
+// option read, URL part, header and result field). These functions batch
+// them: each does one small job with host APIs and returns plain values.
+// They decide nothing: validation, form encoding, response parsing and
+// cache decisions stay in Rust.
+
+/**
+ * The named options as JSON text, read as property gets (so getters and
+ * inherited values count), or undefined if a value can't be serialized (a
+ * BigInt, a cycle). Non-finite numbers, which JSON would turn into null,
+ * become `{ "nonFinite": "NaN" }` so the core can refuse them.
+ */
+export function options_json(options, names) {
+  const picked = {};
+  for (const name of names.split(",")) {
+    const value = options[name];
+    if (value === undefined) continue;
+    picked[name] = typeof value === "number" && !Number.isFinite(value) ? { nonFinite: String(value) } : value;
+  }
+  try {
+    return JSON.stringify(picked);
+  } catch {
+    return undefined;
+  }
+}
+
+/** WHATWG URL parts, newline-separated (a serialized URL has no newline): protocol, hostname, has userinfo, has fragment, href. */
+export function parse_url(text) {
+  let u;
+  try {
+    u = new URL(text);
+  } catch {
+    return undefined;
+  }
+  return `${u.protocol}\n${u.hostname}\n${u.username || u.password ? 1 : 0}\n${u.hash ? 1 : 0}\n${u.href}`;
+}
+
+/**
+ * One HTTP exchange with the authorization server: an AbortController fed
+ * by a timer over the whole exchange and by the caller's signal.
+ */
+export class Exchange {
+  constructor(timeout_ms, caller) {
+    this.timed_out = false;
+    this.controller = new AbortController();
+    this.timer = setTimeout(() => {
+      this.timed_out = true;
+      this.controller.abort();
+    }, timeout_ms);
+    this.caller = caller;
+    if (caller) {
+      this.on_abort = () => this.controller.abort();
+      caller.addEventListener("abort", this.on_abort);
+    }
+  }
+
+  /** `fetch` with the given request parts; `authorization`, `content_type` and `body` may be undefined. */
+  fetch(url, method, content_type, authorization, body, redirect) {
+    const headers = { accept: "application/json" };
+    if (content_type) headers["content-type"] = content_type;
+    if (authorization) headers.authorization = authorization;
+    return fetch(url, { method, headers, body, redirect, signal: this.controller.signal });
+  }
+
+  /** Why the exchange stopped early: 1 timeout, 2 the caller's signal, 0 neither. */
+  stop_reason() {
+    return this.timed_out ? 1 : this.caller?.aborted ? 2 : 0;
+  }
+
+  finish() {
+    clearTimeout(this.timer);
+    if (this.caller) this.caller.removeEventListener("abort", this.on_abort);
+  }
+}
+
+/** Status and the headers the core reads, newline-separated (header values have no newline). */
+export function response_meta(response) {
+  const h = response.headers;
+  const get = (name) => h.get(name) ?? "";
+  return `${response.status}\n${response.type}\n${get("location")}\n${get("retry-after")}\n${get("www-authenticate")}\n${get("content-length")}`;
+}
+
+/** The whole body as bytes. */
+export async function read_all(response) {
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The next chunk of a body stream, or undefined at its end. */
+export async function read_chunk(reader) {
+  const { done, value } = await reader.read();
+  return done ? undefined : value;
+}
+
+/** The token result object, built in one call; `raw` is the response body's JSON text. */
+export function token_result(access_token, token_type, expires_in, expires_at, scope, raw) {
+  return { accessToken: access_token, tokenType: token_type, expiresIn: expires_in, expiresAt: expires_at, scope, raw: JSON.parse(raw) };
+}

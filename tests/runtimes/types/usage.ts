@@ -1,0 +1,116 @@
+// Type-checked by tests/runtimes/types.test.mjs (tsc --strict, ESM, moduleResolution
+// "bundler" and "nodenext"): every option, every error code, narrowing on `err.code`.
+// Nothing here runs.
+import {
+  decodeJwt,
+  fetchClientCredentialsToken,
+  TokenClient,
+  type ClientAuthMethod,
+  type ClientCredentialsError,
+  type ClientCredentialsOptions,
+  type ClientCredentialsToken,
+  type DecodedJwt,
+  type ErrorCode,
+  type JwtPayload,
+  type TokenClientOptions,
+} from "client-credentials";
+
+const authMethod: ClientAuthMethod = "client_secret_post";
+
+// Every option, with the token endpoint given directly.
+const byTokenUrl: ClientCredentialsOptions = {
+  tokenUrl: "https://sso.example/realms/sivalabs/protocol/openid-connect/token",
+  clientId: "archival-service",
+  clientSecret: "secret",
+  scope: ["openid", "profile"],
+  authMethod,
+  audience: "https://archive.example",
+  resource: ["https://archive.example/api", "https://billing.example/api"],
+  extraParams: { tenant: "acme", attempt: 1, debug: false },
+  timeoutMs: 5_000,
+  signal: AbortSignal.timeout(10_000),
+  allowInsecureHttp: false,
+};
+
+// ... and found by discovery from the issuer, with a string scope and resource.
+const byIssuer: TokenClientOptions = {
+  issuer: "https://sso.example/realms/sivalabs",
+  clientId: "archival-service",
+  clientSecret: "secret",
+  scope: "openid profile",
+  authMethod: "client_secret_basic",
+  resource: "https://archive.example/api",
+  refreshSkewSeconds: 30,
+};
+
+// @ts-expect-error tokenUrl and issuer exclude each other
+const both: ClientCredentialsOptions = { tokenUrl: "https://a/token", issuer: "https://a", clientId: "a", clientSecret: "b" };
+// @ts-expect-error clientSecret is required
+const noSecret: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a" };
+// @ts-expect-error only the two secret methods exist
+const badMethod: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "private_key_jwt" };
+void [both, noSecret, badMethod];
+
+/** Narrowing on `code` reaches each error's own properties; the switch is exhaustive. */
+function explain(err: ClientCredentialsError): string {
+  switch (err.code) {
+    case "ERR_OAUTH":
+      return `${err.status} ${err.error}: ${err.errorDescription ?? ""} ${err.errorUri ?? ""} ${err.retryAfter ?? ""} ${err.wwwAuthenticate ?? ""}`;
+    case "ERR_HTTP":
+      return `${err.status}: ${err.body} ${err.retryAfter ?? ""} ${err.wwwAuthenticate ?? ""}`;
+    case "ERR_NETWORK":
+      return `network: ${err.message} ${String(err.cause)}`;
+    case "ERR_TIMEOUT":
+    case "ERR_ABORTED":
+    case "ERR_INVALID_RESPONSE":
+    case "ERR_INVALID_OPTIONS":
+    case "ERR_INVALID_JWT":
+      // @ts-expect-error only ERR_OAUTH and ERR_HTTP carry a status
+      return `${err.name} ${err.message} ${err.status}`;
+    default: {
+      const unreachable: never = err;
+      return unreachable;
+    }
+  }
+}
+
+const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT"];
+
+interface KeycloakClaims extends JwtPayload {
+  azp?: string;
+  realm_access?: { roles: string[] };
+}
+
+export async function main(): Promise<void> {
+  try {
+    const token: ClientCredentialsToken = await fetchClientCredentialsToken(byTokenUrl);
+    const bearer: "Bearer" = token.tokenType;
+    const expiresAt: number | undefined = token.expiresAt;
+    const expiresIn: number | undefined = token.expiresIn;
+    const scope: string | undefined = token.scope;
+    const raw: string = token.raw.access_token;
+
+    const decoded: DecodedJwt<KeycloakClaims> = decodeJwt<KeycloakClaims>(token.accessToken);
+    const roles: string[] = decoded.payload.realm_access?.roles ?? [];
+    const alg: string | undefined = decoded.header.alg;
+    const aud: string | string[] | undefined = decoded.payload.aud;
+    const signature: string = decoded.signature;
+    void [bearer, expiresAt, expiresIn, scope, raw, roles, alg, aud, signature];
+
+    const client = new TokenClient(byIssuer);
+    const cached = await client.getToken();
+    // @ts-expect-error the cached token is frozen
+    cached.accessToken = "changed";
+    const res: Response = await client.fetch("https://archive.example/api/archives", { method: "GET" });
+    await client.fetch(new URL("https://archive.example/api/archives"));
+    await client.fetch(new Request("https://archive.example/api/archives"));
+    client.invalidate();
+    client.free();
+    void res;
+  } catch (err) {
+    // What the package throws is a ClientCredentialsError; narrow on `code`.
+    const e = err as ClientCredentialsError;
+    if (e.name === "ClientCredentialsError" && codes.includes(e.code)) console.log(explain(e));
+    if (e.code === "ERR_OAUTH" && e.error === "invalid_client") console.log("wrong id, secret or authMethod");
+  }
+}

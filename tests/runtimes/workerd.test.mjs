@@ -1,0 +1,128 @@
+// Cloudflare Workers, in workerd from npm: the example worker (examples/cloudflare-worker)
+// bundled as wrangler bundles it (esbuild, conditions workerd > worker > browser, the
+// .wasm import kept as a module of its own), so `import ... from "client-credentials"`
+// picks dist/workerd.mjs, which imports the wasm as a compiled module.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as esbuild from "esbuild";
+import { FIXTURES, ROOT, installedPackage, run, runtimeBinary } from "./support/harness.mjs";
+import { startServers } from "./support/scenario.mjs";
+
+const workerd = runtimeBinary("workerd");
+const version = (await run(workerd, ["--version"])).stdout.trim();
+
+/** Starts `workerd serve` and resolves with the port of each socket, read from its control fd. */
+function serve(dir) {
+  const child = spawn(workerd, ["serve", "config.capnp", "--experimental", "--control-fd=3"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const ports = {};
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`workerd did not listen within 15 s:\n${output}`)), 15_000);
+    let buffered = "";
+    child.stdio[3].on("data", (d) => {
+      buffered += d;
+      for (const line of buffered.split("\n").slice(0, -1)) {
+        const event = JSON.parse(line);
+        if (event.event === "listen") ports[event.socket] = event.port;
+      }
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+      if (ports.example && ports.driver) {
+        clearTimeout(timer);
+        resolve(ports);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`workerd exited with ${code}:\n${output}`)));
+  });
+  return { child, ready, output: () => output };
+}
+
+describe(version, () => {
+  let servers, server, ports, bundle;
+  const get = async (socket, path) => {
+    // A hang here would be a request waiting on another request's promise: bounded, so it fails.
+    const res = await fetch(`http://127.0.0.1:${ports[socket]}${path}`, { signal: AbortSignal.timeout(15_000) });
+    return { status: res.status, body: await res.json() };
+  };
+
+  before(async () => {
+    servers = await startServers();
+    const project = installedPackage();
+    const dir = join(project.dir, "worker");
+    mkdirSync(join(dir, "out"), { recursive: true });
+    copyFileSync(join(ROOT, "examples", "cloudflare-worker", "src", "index.js"), join(dir, "index.js"));
+    copyFileSync(join(FIXTURES, "workerd", "driver.mjs"), join(dir, "driver.mjs"));
+    bundle = await esbuild.build({
+      entryPoints: [join(dir, "index.js")],
+      outfile: join(dir, "out", "worker.mjs"),
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker", "browser"],
+      external: ["*.wasm"],
+      metafile: true,
+      logLevel: "error",
+    });
+    copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+    const capnp = (s) => s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
+    const vars = { TOKEN_URL: servers.as.tokenUrl, CLIENT_ID: servers.clientId, CLIENT_SECRET: servers.clientSecret, API_URL: servers.api.url };
+    const config = readFileSync(join(FIXTURES, "workerd", "config.capnp"), "utf8").replace(/@(\w+)@/g, (_, k) => capnp(vars[k]));
+    writeFileSync(join(dir, "config.capnp"), config);
+    server = serve(dir);
+    ports = await server.ready;
+  });
+
+  after(async () => {
+    if (process.env.SHOW_WORKERD_OUTPUT) console.log(server?.output());
+    server?.child.kill();
+    await servers?.close();
+  });
+
+  test("the bundle took dist/workerd.mjs through the `workerd` condition", () => {
+    const inputs = Object.keys(bundle.metafile.inputs);
+    assert.ok(inputs.some((p) => p.endsWith("node_modules/client-credentials/dist/workerd.mjs")), inputs.join("\n"));
+  });
+
+  test("two concurrent requests on a cold isolate share one module-scope TokenClient and both finish", { timeout: 30_000 }, async () => {
+    servers.as.resetStats();
+    const [a, b] = await Promise.all([get("example", "/"), get("example", "/?second")]);
+    assert.equal(a.status, 200, JSON.stringify(a.body));
+    assert.equal(b.status, 200, JSON.stringify(b.body));
+    assert.equal(a.body.payload.jti, b.body.payload.jti, "same token");
+    assert.equal(servers.as.stats.tokenRequests, 1, "one token request for both");
+    assert.doesNotMatch(server.output(), /different request context|hung|never resolve/i);
+  });
+
+  test("fetch handler shows the decoded token", async () => {
+    const { status, body } = await get("example", "/");
+    assert.equal(status, 200);
+    assert.equal(body.header.alg, "RS256");
+    assert.equal(body.payload.azp, servers.clientId);
+    assert.equal(body.payload.iss, servers.as.issuer);
+    assert.equal(body.payload.scope, "openid profile");
+    assert.ok(Date.parse(body.expiresAt) > Date.now());
+  });
+
+  test("scheduled handler calls the secured API with the cached token", { timeout: 30_000 }, async () => {
+    servers.as.resetStats();
+    const { body } = await get("driver", "/__scheduled?cron=*/5+*+*+*+*");
+    assert.equal(body.outcome, "ok", `${JSON.stringify(body)}\n${server.output()}`);
+    assert.equal(servers.api.requests.length, 1);
+    assert.equal(servers.api.requests[0].status, 200);
+    assert.equal(servers.as.stats.tokenRequests, 0, "the token from the fetch handler was reused");
+    assert.match(server.output(), /cron "\*\/5 \* \* \* \*": 2 archives/);
+  });
+
+  test("workerd refuses to compile wasm from bytes (why the entry imports the .wasm)", async () => {
+    const { body } = await get("driver", "/compile-from-bytes");
+    assert.equal(body.compiled, false);
+    assert.match(body.error, /disallowed/i);
+  });
+});
