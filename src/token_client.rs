@@ -40,6 +40,9 @@ struct State {
     cache: Option<TokenCache>,
     /// The cached result object, frozen, handed to every caller.
     token: Option<JsValue>,
+    /// A promise already resolved to `token`, so the cached path makes no
+    /// call into JavaScript beyond reading the clock.
+    resolved: Option<Promise>,
     /// The request in flight, and the number that identifies it.
     flight: Option<(u64, Promise)>,
     flights: u64,
@@ -82,9 +85,9 @@ impl TokenClient {
     pub fn get_token(&self) -> Promise {
         let inner = &self.inner;
         let mut state = inner.state.borrow_mut();
-        if let (Some(token), Some(cache)) = (&state.token, &state.cache) {
+        if let (Some(resolved), Some(cache)) = (&state.resolved, &state.cache) {
             if cache.is_fresh(js_sys::Date::now()) {
-                return Promise::resolve(token);
+                return resolved.clone();
             }
         }
         if let Some((_, flight)) = &state.flight {
@@ -99,6 +102,7 @@ impl TokenClient {
     pub fn invalidate(&self) {
         let mut state = self.inner.state.borrow_mut();
         state.token = None;
+        state.resolved = None;
         if let Some(cache) = &mut state.cache {
             cache.invalidate();
         }
@@ -144,6 +148,7 @@ fn start_flight(inner: &Rc<Inner>, state: &mut State) -> Promise {
             state.flight = None;
         }
         let (token, entry) = result?;
+        state.resolved = Some(Promise::resolve(&token));
         state.token = Some(token.clone());
         if let Some(cache) = &mut state.cache {
             cache.store(entry);
