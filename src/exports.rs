@@ -24,38 +24,43 @@ use web_sys::AbortSignal;
 /// `{ header, payload, signature }`.
 #[wasm_bindgen(js_name = decodeJwt, skip_typescript)]
 pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
-    let Some(js) = token.dyn_ref::<JsString>() else {
-        return Err(to_js(Error::jwt(format!(
-            "decodeJwt expects the token as a string, got {}",
-            type_name(&token)
-        ))));
-    };
-    // Refuse an oversized token before copying it into wasm memory.
-    let length = js.length() as usize;
-    jwt::check_length(length).map_err(to_js)?;
-    let token = copy_ascii(js, length).unwrap_or_else(|| String::from(js));
-    let decoded = jwt::decode(&token).map_err(to_js)?;
-    JSON::parse(decoded.as_json())
-        .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        if scratch.is_empty() {
+            scratch.resize(jwt::MAX_TOKEN_LENGTH, 0);
+        }
+        let copied = host::copy_token(&token, &mut scratch);
+        let decoded = match copied {
+            -1 => Err(Error::jwt(format!(
+                "decodeJwt expects the token as a string, got {}",
+                type_name(&token)
+            ))),
+            // Refused before copying: the length is all that was read.
+            -2 => {
+                let length = token
+                    .dyn_ref::<JsString>()
+                    .map_or(usize::MAX, |s| s.length() as usize);
+                Err(jwt::check_length(length)
+                    .err()
+                    .unwrap_or_else(|| Error::jwt("the token is too long")))
+            }
+            n if n >= 0 => match core::str::from_utf8(&scratch[..n as usize]) {
+                Ok(text) => jwt::decode(text),
+                Err(_) => Err(Error::jwt("the token is not text")),
+            },
+            // Not ASCII, so not a JWT; the general path names the problem.
+            _ => jwt::decode(&String::from(token.unchecked_ref::<JsString>())),
+        };
+        let decoded = decoded.map_err(to_js)?;
+        JSON::parse(decoded.as_json())
+            .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+    })
 }
 
-#[wasm_bindgen(
-    inline_js = "const e = new TextEncoder(); export function encode_ascii(s, dst) { const r = e.encodeInto(s, dst); return r.read === s.length && r.written === s.length; }"
-)]
-extern "C" {
-    /// Copies an all-ASCII string into `dst` with one native `encodeInto`,
-    /// far faster than wasm-bindgen's general string conversion, which
-    /// walks the string in JavaScript. False if the string is not ASCII.
-    fn encode_ascii(s: &JsString, dst: &mut [u8]) -> bool;
-}
-
-/// A JWT is ASCII; copy it the fast way, or `None` to take the general path.
-fn copy_ascii(js: &JsString, length: usize) -> Option<String> {
-    let mut bytes = vec![0; length];
-    if !encode_ascii(js, &mut bytes) {
-        return None;
-    }
-    String::from_utf8(bytes).ok()
+thread_local! {
+    /// Where tokens are copied in: one buffer of [`jwt::MAX_TOKEN_LENGTH`]
+    /// bytes, allocated on first use, instead of an allocation per call.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Requests an access token with the Client Credentials grant.

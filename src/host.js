@@ -27,6 +27,23 @@ export function options_json(options, names) {
   }
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * Copies a token into `dst` (a view of wasm memory) with one native
+ * `encodeInto`, far cheaper than wasm-bindgen's general string conversion,
+ * which walks the string in JavaScript. Returns the length, or -1 if the
+ * token is not a string, -2 if it is longer than `dst` (refused before
+ * copying), -3 if it is not ASCII (so not a JWT; the caller takes the
+ * general path to say why).
+ */
+export function copy_token(token, dst) {
+  if (typeof token !== "string") return -1;
+  if (token.length > dst.length) return -2;
+  const r = encoder.encodeInto(token, dst);
+  return r.read === token.length && r.written === token.length ? r.written : -3;
+}
+
 /** WHATWG URL parts, newline-separated (a serialized URL has no newline): protocol, hostname, has userinfo, has fragment, href. */
 export function parse_url(text) {
   let u;

@@ -10,6 +10,10 @@ use web_sys::AbortSignal;
 
 #[wasm_bindgen(module = "/src/host.js")]
 extern "C" {
+    /// Copies a string token into `dst`: its length, or -1 (not a string),
+    /// -2 (longer than `dst`), -3 (not ASCII).
+    pub fn copy_token(token: &JsValue, dst: &mut [u8]) -> i32;
+
     /// The options named in `names` (comma-separated) as JSON text.
     pub fn options_json(options: &JsValue, names: &str) -> Option<String>;
 

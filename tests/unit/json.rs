@@ -174,3 +174,31 @@ fn reads_arrays_element_by_element() {
         assert!(parse_array(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn word_scan_finds_every_special_byte_at_every_offset() {
+    for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+        for at in 0..8 {
+            let mut word = *b"abcdefgh";
+            word[at] = special;
+            assert!(
+                needs_attention(u64::from_le_bytes(word)),
+                "{special:#x} at {at}"
+            );
+        }
+    }
+    assert!(!needs_attention(u64::from_le_bytes(*b"abcdefgh")));
+    assert!(!needs_attention(u64::from_le_bytes([
+        0xce, 0xb1, 0xe4, 0xb8, 0xad, 0xf0, 0x9f, 0x98
+    ])));
+}
+
+#[test]
+fn strings_longer_than_a_word_are_read_exactly() {
+    let m = parse_object(r#"{"k":"0123456789abcdef\"xyz0123456789\\end","n":1}"#).unwrap();
+    assert_eq!(
+        m[0].as_str().unwrap(),
+        "0123456789abcdef\"xyz0123456789\\end"
+    );
+    assert!(parse_object("{\"k\":\"0123456789abcdef\u{1}0123456789\"}").is_err());
+}
