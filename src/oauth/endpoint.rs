@@ -71,4 +71,4 @@ pub fn is_loopback(host: &str) -> bool {
 
 #[cfg(test)]
 #[path = "../../tests/unit/oauth/endpoint.rs"]
-mod tests;
+pub(crate) mod tests;

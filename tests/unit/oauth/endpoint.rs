@@ -1,6 +1,8 @@
 use super::*;
 
-fn endpoint(url: &str, host: &str) -> Endpoint {
+/// An endpoint as the binding would parse `url`, for tests here and of
+/// the request.
+pub(crate) fn endpoint(url: &str, host: &str) -> Endpoint {
     Endpoint {
         href: url.into(),
         scheme: url.split(':').next().unwrap().into(),

@@ -1,14 +1,5 @@
 use super::*;
-
-fn endpoint(url: &str, host: &str) -> Endpoint {
-    Endpoint {
-        href: url.into(),
-        scheme: url.split(':').next().unwrap().into(),
-        host: host.into(),
-        has_userinfo: false,
-        has_fragment: false,
-    }
-}
+use crate::oauth::endpoint::tests::endpoint;
 
 fn request(auth: ClientAuth) -> TokenRequest {
     TokenRequest::new(
