@@ -93,11 +93,18 @@ export class Exchange {
   }
 }
 
-/** Status and the headers the core reads, newline-separated (header values have no newline). */
+/**
+ * Status and the headers the core reads, newline-separated (header values
+ * have no newline). The length is left empty when the body is encoded
+ * (gzip, br, ...): `fetch` inflates it, so the declared length says nothing
+ * about the bytes the reader will get.
+ */
 export function response_meta(response) {
   const h = response.headers;
   const get = (name) => h.get(name) ?? "";
-  return `${response.status}\n${response.type}\n${get("location")}\n${get("retry-after")}\n${get("www-authenticate")}\n${get("content-length")}`;
+  const encoding = get("content-encoding").trim().toLowerCase();
+  const length = encoding === "" || encoding === "identity" ? get("content-length") : "";
+  return `${response.status}\n${response.type}\n${get("location")}\n${get("retry-after")}\n${get("www-authenticate")}\n${length}`;
 }
 
 /** The whole body as bytes. */

@@ -43,7 +43,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn finish(this: &Exchange);
 
-    /// `status \n type \n location \n retry-after \n www-authenticate \n content-length`.
+    /// `status \n type \n location \n retry-after \n www-authenticate \n
+    /// content-length`, the length empty when the body is encoded.
     pub fn response_meta(response: &JsValue) -> String;
 
     /// Resolves to the whole body as a `Uint8Array`.

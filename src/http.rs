@@ -116,9 +116,11 @@ async fn run(exchange: &host::Exchange, request: &HttpRequest) -> Result<HttpRes
             cancel(&response);
             return Err(too_large().into());
         }
-        // A declared length within the cap: read it in one go, which is
-        // much cheaper than a stream reader. HTTP framing ends the body at
-        // the declared length, so it can't grow past the cap.
+        // A declared length within the cap, of a body that is not encoded:
+        // read it in one go, which is much cheaper than a stream reader.
+        // HTTP framing ends the body at the declared length, so it can't
+        // grow past the cap. (An encoded body's length is not declared here:
+        // a small gzip body can inflate to gigabytes.)
         Some(_) => {
             let bytes: Uint8Array = JsFuture::from(host::read_all(&response))
                 .await
