@@ -22,6 +22,8 @@ const SUITES = [
   { name: "clippy", cmd: "cargo", args: ["clippy", "--all-targets", "--", "-D", "warnings"] },
   { name: "clippy-wasm", cmd: "cargo", args: ["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"] },
   { name: "rust", cmd: "cargo", args: ["test"] },
+  // A bounded, seeded pass of every fuzz target over the committed corpus.
+  { name: "fuzz", cmd: "node", args: ["scripts/fuzz.mjs", "--check"] },
   { name: "wasm-node", cmd: "cargo", args: ["test", "--target", "wasm32-unknown-unknown", "--test", "wasm"], env: wasmTestEnv },
   {
     name: "wasm-chromium",
@@ -32,6 +34,8 @@ const SUITES = [
   { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
   { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
+  // 10,000 token requests against oidc-provider; fails if memory keeps growing.
+  { name: "soak", cmd: "node", args: ["scripts/soak.mjs"] },
   // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.
   { name: "bench-quick", cmd: "node", args: ["bench/run.mjs", "--quick"] },
 ];

@@ -5,7 +5,7 @@ use crate::json::{self, JsonError, Kind, Member};
 use crate::secret::Secret;
 
 /// What came back from the token endpoint, as [`crate::http`] read it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The status; 0 for a browser's opaque redirect.
     pub status: u16,
@@ -15,6 +15,17 @@ pub struct HttpResponse {
     pub location: Option<String>,
     pub hints: ResponseHints,
     pub body: Vec<u8>,
+}
+
+/// Hand-written so that the body, which may hold a token, is not printed.
+impl core::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("opaque_redirect", &self.opaque_redirect)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A successful token response.

@@ -192,3 +192,16 @@ fn debug_hides_the_token_and_raw_body() {
     assert!(!shown.contains("SECRETTOKEN"), "{shown}");
     assert!(shown.contains("Bearer"));
 }
+
+#[test]
+fn debug_of_the_raw_response_hides_the_body() {
+    let r = res(
+        200,
+        r#"{"access_token":"SECRETTOKEN","token_type":"Bearer"}"#,
+    );
+    let shown = format!("{r:?}");
+    assert!(!shown.contains("SECRETTOKEN"), "{shown}");
+    // Not as bytes either: "SECRETTOKEN" starts with 83, 69, 67.
+    assert!(!shown.contains("83, 69, 67"), "{shown}");
+    assert!(shown.contains("body_len"));
+}
