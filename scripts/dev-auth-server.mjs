@@ -17,6 +17,7 @@ import * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
+import { listen } from "./net.mjs";
 
 /** Scopes any client may be granted with client_credentials. */
 export const SCOPES = ["openid", "profile", "email", "offline_access", "archive:read", "archive:write"];
@@ -93,16 +94,6 @@ function memoryAdapter() {
     }
     async revokeByGrantId() {}
   };
-}
-
-function listen(server, port, host) {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address().port);
-    });
-  });
 }
 
 function sendJson(res, status, body, headers = {}) {

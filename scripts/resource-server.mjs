@@ -17,6 +17,7 @@
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
+import { listen } from "./net.mjs";
 
 /** The protected collection the demo reads. Fixed, so the page and tests can show it. */
 const ARCHIVES = [
@@ -27,16 +28,6 @@ const ARCHIVES = [
 
 /** The `realm` of the challenge (RFC 6750 §3): names the protection space, not the Keycloak realm. */
 const CHALLENGE_REALM = "archives";
-
-function listen(server, port, host) {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address().port);
-    });
-  });
-}
 
 /** A quoted-string for an auth-param (RFC 9110 §5.6.4): no quotes, backslashes or control characters. */
 function quoted(value) {

@@ -21,6 +21,7 @@ import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAuthServer } from "./dev-auth-server.mjs";
 import { startResourceServer } from "./resource-server.mjs";
+import { listen } from "./net.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wwwDir = join(root, "www");
@@ -55,16 +56,6 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
-
-function listen(server, port, host) {
-  return new Promise((resolvePort, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolvePort(server.address().port);
-    });
-  });
-}
 
 /** The issuer of a Keycloak token URL: `<base>/realms/<realm>/protocol/openid-connect/token` -> `<base>/realms/<realm>`. */
 export function keycloakIssuerOf(tokenUrl) {

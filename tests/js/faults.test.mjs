@@ -3,10 +3,10 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as net from "node:net";
 import { inspect } from "node:util";
 import { fetchClientCredentialsToken } from "client-credentials";
 import { HTML_500, OAUTH_ERROR_BODY, OK_BODY, OK_TOKEN, startFaultServer } from "../support/fault-server.mjs";
+import { freePort } from "../../scripts/net.mjs";
 
 // URL-safe, so a server echoing the form body echoes it verbatim.
 const SECRET = "Fault-Secret-9c1d7e2a4b";
@@ -21,18 +21,6 @@ before(async () => {
 });
 
 after(() => faults.close());
-
-/** A port nothing listens on: bound, read, released. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function options(path, extra = {}) {
   return { tokenUrl: faults.url(path), clientId: CLIENT_ID, clientSecret: SECRET, ...extra };

@@ -8,12 +8,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
-import * as net from "node:net";
 import { inspect } from "node:util";
 import { TokenClient, decodeJwt, fetchClientCredentialsToken } from "client-credentials";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { startFaultServer } from "../support/fault-server.mjs";
 import { startProtectedApi, startRecorder } from "../support/protected-api.mjs";
+import { freePort } from "../../scripts/net.mjs";
 
 const REALM_PATH = "/realms/sivalabs";
 const OIDC_PATH = `${REALM_PATH}/.well-known/openid-configuration`;
@@ -102,18 +102,6 @@ function throwsWith(fn, code) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const sleepUntil = (epochMs) => sleep(epochMs - Date.now());
-
-/** A port nothing listens on: bound, read, released. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function listen(server, port = 0, host = "127.0.0.1") {
   return new Promise((resolve, reject) => {
