@@ -86,14 +86,7 @@ export async function httpServer(handler) {
       });
     });
   });
-  const connections = track(server);
-  const sockets = new Set();
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  const origin = await listen(server);
-  return { origin, url: (path = "/token") => `${origin}${path}`, hits, connections, close: closer(server, sockets) };
+  return serve(server, { hits });
 }
 
 /**
@@ -116,6 +109,14 @@ export async function rawServer(onRequest) {
     socket.on("data", onData);
     socket.on("error", () => {});
   });
+  return serve(server);
+}
+
+/**
+ * Starts `server` on loopback, keeping its sockets so `close()` can end them,
+ * and returns what every server here returns, plus `extra`.
+ */
+async function serve(server, extra = {}) {
   const connections = track(server);
   const sockets = new Set();
   server.on("connection", (s) => {
@@ -123,7 +124,7 @@ export async function rawServer(onRequest) {
     s.on("close", () => sockets.delete(s));
   });
   const origin = await listen(server);
-  return { origin, url: (path = "/token") => `${origin}${path}`, connections, close: closer(server, sockets) };
+  return { origin, url: (path = "/token") => `${origin}${path}`, connections, close: closer(server, sockets), ...extra };
 }
 
 /**
