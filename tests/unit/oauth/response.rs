@@ -22,6 +22,11 @@ fn reads_the_seed_keycloak_response() {
     assert_eq!(t.raw_json.expose(), body);
 }
 
+/// The token parsed from a successful `body`.
+fn ok(body: &str) -> Token {
+    parse_token_response(&res(200, body), NOW, &[]).unwrap()
+}
+
 #[test]
 fn accepts_lenient_but_unambiguous_fields() {
     let t = parse_token_response(
@@ -35,32 +40,11 @@ fn accepts_lenient_but_unambiguous_fields() {
     .unwrap();
     assert_eq!(t.token_type, "Bearer");
     assert_eq!(t.expires_in, Some(60));
-    let t = parse_token_response(
-        &res(
-            200,
-            r#"{"access_token":"a","token_type":"BEARER","expires_in":59.9}"#,
-        ),
-        NOW,
-        &[],
-    )
-    .unwrap();
+    let t = ok(r#"{"access_token":"a","token_type":"BEARER","expires_in":59.9}"#);
     assert_eq!(t.expires_in, Some(59));
-    let t = parse_token_response(
-        &res(200, r#"{"access_token":"a","token_type":"Bearer"}"#),
-        NOW,
-        &[],
-    )
-    .unwrap();
+    let t = ok(r#"{"access_token":"a","token_type":"Bearer"}"#);
     assert_eq!((t.expires_in, t.expires_at_ms, t.scope), (None, None, None));
-    let t = parse_token_response(
-        &res(
-            200,
-            r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#,
-        ),
-        NOW,
-        &[],
-    )
-    .unwrap();
+    let t = ok(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#);
     assert_eq!(t.expires_in, None);
 }
 
