@@ -92,22 +92,23 @@ pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
     let payload = &token[dots[0] + 1..dots[1]];
     let signature_text = &token[dots[1] + 1..];
 
-    let mut out = Vec::with_capacity(token.len() + 32);
-    out.extend_from_slice(b"{\"header\":");
-    let header = segment(header, "header", &mut out)?;
-    out.extend_from_slice(b",\"payload\":");
-    let payload = segment(payload, "payload", &mut out)?;
+    // Each segment is decoded into `scratch`, checked, then appended to the
+    // result as text, so no byte is checked for UTF-8 twice.
+    let mut scratch = Vec::with_capacity(token.len());
+    let mut json = String::with_capacity(token.len() + 32);
+    json.push_str("{\"header\":");
+    let header = segment(header, "header", &mut scratch, &mut json)?;
+    json.push_str(",\"payload\":");
+    let payload = segment(payload, "payload", &mut scratch, &mut json)?;
     // The signature is not verified, but it must still be strict base64url.
-    base64url::decode(signature_text).map_err(|_| {
+    scratch.clear();
+    base64url::decode_into(signature_text, &mut scratch).map_err(|_| {
         Error::jwt("the JWT signature segment is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)")
     })?;
-    out.extend_from_slice(b",\"signature\":\"");
-    let signature = out.len()..out.len() + signature_text.len();
-    out.extend_from_slice(signature_text.as_bytes());
-    out.extend_from_slice(b"\"}");
-    // Every part was checked to be UTF-8 and the glue is ASCII.
-    let json =
-        String::from_utf8(out).map_err(|_| Error::jwt("the JWT does not decode to UTF-8 text"))?;
+    json.push_str(",\"signature\":\"");
+    let signature = json.len()..json.len() + signature_text.len();
+    json.push_str(signature_text);
+    json.push_str("\"}");
     Ok(DecodedJwt {
         json,
         header,
@@ -139,19 +140,24 @@ pub fn check_length(len: usize) -> Result<(), Error> {
     }
 }
 
-/// Decodes one base64url segment into `out`, checks that it is UTF-8 and one
-/// JSON object, and returns where it landed.
-fn segment(encoded: &str, part: &str, out: &mut Vec<u8>) -> Result<Range<usize>, Error> {
+/// Decodes one base64url segment (through `scratch`), checks that it is
+/// UTF-8 and one JSON object, appends it to `out` and returns where it landed.
+fn segment(
+    encoded: &str,
+    part: &str,
+    scratch: &mut Vec<u8>,
+    out: &mut String,
+) -> Result<Range<usize>, Error> {
     if encoded.is_empty() {
         return Err(Error::jwt(format!("the JWT {part} segment is empty")));
     }
-    let start = out.len();
-    base64url::decode_into(encoded, out).map_err(|_| {
+    scratch.clear();
+    base64url::decode_into(encoded, scratch).map_err(|_| {
         Error::jwt(format!(
             "the JWT {part} is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding, no whitespace)"
         ))
     })?;
-    let text = core::str::from_utf8(&out[start..])
+    let text = core::str::from_utf8(scratch)
         .map_err(|_| Error::jwt(format!("the JWT {part} is not valid UTF-8")))?;
     json::parse_object(text).map_err(|e| match e {
         JsonError::NotAnObject => Error::jwt(format!("the JWT {part} is JSON but not an object")),
@@ -164,6 +170,8 @@ fn segment(encoded: &str, part: &str, out: &mut Vec<u8>) -> Result<Range<usize>,
             "the JWT {part} is not a valid JSON object: {other}"
         )),
     })?;
+    let start = out.len();
+    out.push_str(text);
     Ok(start..out.len())
 }
 
