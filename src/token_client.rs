@@ -35,9 +35,8 @@ struct Inner {
     state: RefCell<State>,
 }
 
-#[derive(Default)]
 struct State {
-    cache: Option<TokenCache>,
+    cache: TokenCache,
     /// The cached result object, frozen, handed to every caller.
     token: Option<JsValue>,
     /// A promise already resolved to `token`, so the cached path makes no
@@ -69,8 +68,12 @@ impl TokenClient {
         };
         let config = ClientConfig::read(&reader).map_err(to_js)?;
         let state = State {
-            cache: Some(TokenCache::new(skew)),
-            ..State::default()
+            cache: TokenCache::new(skew),
+            token: None,
+            resolved: None,
+            flight: None,
+            flights: 0,
+            endpoint: None,
         };
         Ok(TokenClient {
             inner: Rc::new(Inner {
@@ -85,8 +88,8 @@ impl TokenClient {
     pub fn get_token(&self) -> Promise {
         let inner = &self.inner;
         let mut state = inner.state.borrow_mut();
-        if let (Some(resolved), Some(cache)) = (&state.resolved, &state.cache) {
-            if cache.is_fresh(js_sys::Date::now()) {
+        if let Some(resolved) = &state.resolved {
+            if state.cache.is_fresh(js_sys::Date::now()) {
                 return resolved.clone();
             }
         }
@@ -103,9 +106,7 @@ impl TokenClient {
         let mut state = self.inner.state.borrow_mut();
         state.token = None;
         state.resolved = None;
-        if let Some(cache) = &mut state.cache {
-            cache.invalidate();
-        }
+        state.cache.invalidate();
     }
 
     /// The global `fetch(input, init)` with `Authorization: Bearer <token>`.
@@ -150,9 +151,7 @@ fn start_flight(inner: &Rc<Inner>, state: &mut State) -> Promise {
         let (token, entry) = result?;
         state.resolved = Some(Promise::resolve(&token));
         state.token = Some(token.clone());
-        if let Some(cache) = &mut state.cache {
-            cache.store(entry);
-        }
+        state.cache.store(entry);
         Ok(token)
     });
     state.flight = Some((id, promise.clone()));
