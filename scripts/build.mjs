@@ -59,6 +59,10 @@ run(bin("wasm-opt"), ["-O3", "--strip-debug", "--strip-producers", "--enable-bul
 for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "browser.mjs", "index.d.ts"]) {
   copyFileSync(join(entries, file), join(out, file));
 }
+// The JavaScript half of the API, which drives the core's Session over fetch.
+for (const file of ["client.js", "http.js"]) {
+  copyFileSync(join(root, "src", file), join(out, file));
+}
 // The same declarations for `require`: TypeScript reads a .d.cts as CommonJS.
 copyFileSync(join(entries, "index.d.ts"), join(out, "index.d.cts"));
 // CommonJS: bundle the glue into one file, since the glue itself is ESM.

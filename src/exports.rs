@@ -7,13 +7,9 @@
 
 use crate::error::Error;
 use crate::host;
-use crate::http;
 use crate::json::{self, Kind};
 use crate::jwt;
-use crate::oauth::{
-    discovery, parse_token_response, ClientAuth, Credentials, Endpoint, HttpRequest, Token,
-    TokenRequest,
-};
+use crate::oauth::{discovery, ClientAuth, Credentials, Endpoint, Token, TokenRequest};
 use crate::secret::Secret;
 use js_sys::{Array, JsString, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -63,22 +59,7 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Requests an access token with the Client Credentials grant.
-#[wasm_bindgen(js_name = fetchClientCredentialsToken, skip_typescript)]
-pub async fn fetch_client_credentials_token(options: JsValue) -> Result<JsValue, JsValue> {
-    let config = ClientConfig::from_js(&options).map_err(to_js)?;
-    let endpoint = match &config.issuer {
-        Some(_) => Some(discover(&config).await.map_err(failure_to_js)?),
-        None => None,
-    };
-    let token = request_token(&config, endpoint)
-        .await
-        .map_err(failure_to_js)?;
-    token_to_js(&token)
-}
-
-/// Validated options, shared by `fetchClientCredentialsToken` and
-/// `TokenClient`.
+/// Validated options, for a [`crate::session::Session`].
 pub(crate) struct ClientConfig {
     /// The token request. With `issuer`, its endpoint is the issuer until
     /// discovery names the token endpoint.
@@ -89,10 +70,6 @@ pub(crate) struct ClientConfig {
 }
 
 impl ClientConfig {
-    pub(crate) fn from_js(options: &JsValue) -> Result<Self, Error> {
-        Self::read(&Options::new(options)?)
-    }
-
     pub(crate) fn read(options: &Options) -> Result<Self, Error> {
         let allow_insecure_http = options.bool("allowInsecureHttp")?;
         let (endpoint, issuer) = match (options.string("tokenUrl")?, options.string("issuer")?) {
@@ -143,77 +120,15 @@ impl ClientConfig {
     }
 }
 
-/// Finds the token endpoint from the issuer's metadata.
-pub(crate) async fn discover(config: &ClientConfig) -> Result<Endpoint, http::Failure> {
-    let issuer = config.issuer.as_deref().unwrap_or_default();
-    for url in discovery::metadata_urls(issuer) {
-        let response = http::send(
-            &HttpRequest::get(url),
-            config.request.timeout_ms,
-            config.signal.as_ref(),
-        )
-        .await?;
-        if let Some(token_endpoint) = discovery::parse_metadata(&response, issuer)? {
-            return Ok(parse_url("the metadata's token_endpoint", &token_endpoint)?
-                .check("the metadata's token_endpoint", config.allow_insecure_http)?);
-        }
-    }
-    Err(Error::Http {
-        status: 404,
-        body: String::new(),
-        hints: Default::default(),
-    }
-    .into())
-}
-
-/// One token request, to `endpoint` when discovery found it.
-pub(crate) async fn request_token(
-    config: &ClientConfig,
-    endpoint: Option<Endpoint>,
-) -> Result<Token, http::Failure> {
-    let discovered;
-    let request = match endpoint {
-        Some(endpoint) => {
-            discovered = TokenRequest {
-                endpoint,
-                ..config.request.clone()
-            };
-            &discovered
-        }
-        None => &config.request,
-    };
-    let response = http::send(
-        &request.to_http(),
-        request.timeout_ms,
-        config.signal.as_ref(),
-    )
-    .await?;
-    let secrets = request.secrets();
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    Ok(parse_token_response(
-        &response,
-        js_sys::Date::now(),
-        &secrets,
-    )?)
-}
-
-pub(crate) fn failure_to_js(f: http::Failure) -> JsValue {
-    let err = to_js(f.error);
-    if let Some(cause) = f.cause {
-        set(&err, "cause", &cause);
-    }
-    err
-}
-
-pub(crate) fn token_to_js(token: &Token) -> Result<JsValue, JsValue> {
-    Ok(host::token_result(
+pub(crate) fn token_to_js(token: &Token) -> JsValue {
+    host::token_result(
         token.access_token.expose(),
         &token.token_type,
         token.expires_in.map(|s| s as f64),
         token.expires_at_ms,
         token.scope.clone(),
         token.raw_json.expose(),
-    ))
+    )
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -430,7 +345,7 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// A URL, parsed by the host's WHATWG `URL`, as the core's [`Endpoint`].
-fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
+pub(crate) fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
     let invalid = || {
         Error::options(format!(
             "{name} is not an absolute URL: \"{}\"",

@@ -55,69 +55,6 @@ export function parse_url(text) {
   return `${u.protocol}\n${u.hostname}\n${u.username || u.password ? 1 : 0}\n${u.hash ? 1 : 0}\n${u.href}`;
 }
 
-/**
- * One HTTP exchange with the authorization server: an AbortController fed
- * by a timer over the whole exchange and by the caller's signal.
- */
-export class Exchange {
-  constructor(timeout_ms, caller) {
-    this.timed_out = false;
-    this.controller = new AbortController();
-    this.timer = setTimeout(() => {
-      this.timed_out = true;
-      this.controller.abort();
-    }, timeout_ms);
-    this.caller = caller;
-    if (caller) {
-      this.on_abort = () => this.controller.abort();
-      caller.addEventListener("abort", this.on_abort);
-    }
-  }
-
-  /** `fetch` with the given request parts; `authorization`, `content_type` and `body` may be undefined. */
-  fetch(url, method, content_type, authorization, body, redirect) {
-    const headers = { accept: "application/json" };
-    if (content_type) headers["content-type"] = content_type;
-    if (authorization) headers.authorization = authorization;
-    return fetch(url, { method, headers, body, redirect, signal: this.controller.signal });
-  }
-
-  /** Why the exchange stopped early: 1 timeout, 2 the caller's signal, 0 neither. */
-  stop_reason() {
-    return this.timed_out ? 1 : this.caller?.aborted ? 2 : 0;
-  }
-
-  finish() {
-    clearTimeout(this.timer);
-    if (this.caller) this.caller.removeEventListener("abort", this.on_abort);
-  }
-}
-
-/**
- * Status and the headers the core reads, newline-separated (header values
- * have no newline). The length is left empty when the body is encoded
- * (gzip, br, ...): `fetch` inflates it, so the declared length says nothing
- * about the bytes the reader will get.
- */
-export function response_meta(response) {
-  const h = response.headers;
-  const get = (name) => h.get(name) ?? "";
-  const encoding = get("content-encoding").trim().toLowerCase();
-  const length = encoding === "" || encoding === "identity" ? get("content-length") : "";
-  return `${response.status}\n${response.type}\n${get("location")}\n${get("retry-after")}\n${get("www-authenticate")}\n${length}`;
-}
-
-/** The whole body as bytes. */
-export async function read_all(response) {
-  return new Uint8Array(await response.arrayBuffer());
-}
-
-/** The next chunk of a body stream, or undefined at its end. */
-export async function read_chunk(reader) {
-  const { done, value } = await reader.read();
-  return done ? undefined : value;
-}
-
 /** The token result object, built in one call; `raw` is the response body's JSON text. */
 export function token_result(access_token, token_type, expires_in, expires_at, scope, raw) {
   return { accessToken: access_token, tokenType: token_type, expiresIn: expires_in, expiresAt: expires_at, scope, raw: JSON.parse(raw) };

@@ -8,14 +8,16 @@
 //! - [`form`], [`oauth`]: building the token request with the chosen client
 //!   authentication and reading the token response, with no I/O.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
-//! - `http` (wasm only): the one place that calls `fetch`.
-//! - `exports` (wasm only): the JavaScript API. JS values in, Rust types,
-//!   JS values out.
-//! - [`cache`] and `token_client` (wasm only): the cached, single-flight
-//!   `TokenClient`.
+//! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - `exports` (wasm only): `decodeJwt` and the option reader. JS values
+//!   in, Rust types, JS values out.
+//! - `session` (wasm only): a configured client that hands each HTTP
+//!   request to JavaScript and reads each response (sans-I/O). The JS side
+//!   is `src/client.js` (`fetchClientCredentialsToken`, `TokenClient`) and
+//!   `src/http.js`, the one place that calls `fetch`.
 //!
 //! Data flows one way: JS options → validated [`oauth::TokenRequest`] →
-//! [`oauth::HttpRequest`] → fetch → [`oauth::HttpResponse`] →
+//! [`oauth::HttpRequest`] → fetch (JS) → [`oauth::HttpResponse`] →
 //! [`oauth::Token`] → JS object.
 
 pub mod base64url;
@@ -32,8 +34,6 @@ pub mod exports;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
-mod http;
-#[cfg(target_arch = "wasm32")]
-pub mod token_client;
+pub mod session;
 
 pub use error::Error;

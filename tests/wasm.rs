@@ -2,7 +2,8 @@
 //! in headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`).
 #![cfg(target_arch = "wasm32")]
 
-use client_credentials::exports::{decode_jwt, fetch_client_credentials_token};
+use client_credentials::exports::decode_jwt;
+use client_credentials::session::{host_error, Session};
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -75,7 +76,7 @@ fn decode_errors_are_js_errors_with_a_code() {
 }
 
 #[wasm_bindgen_test]
-async fn bad_options_are_refused_before_any_request() {
+fn bad_options_are_refused_before_any_request() {
     let cases = [
         JsValue::UNDEFINED,
         JsValue::from("https://x.example/token"),
@@ -127,44 +128,110 @@ async fn bad_options_are_refused_before_any_request() {
         ]),
     ];
     for case in cases {
-        let err = fetch_client_credentials_token(case).await.unwrap_err();
+        let err = Session::new(case, false).err().unwrap();
         assert_eq!(code_of(&err), "ERR_INVALID_OPTIONS");
         let message = get(&err, "message").as_string().unwrap();
         assert!(!message.is_empty());
     }
 }
 
-#[wasm_bindgen_test]
-async fn an_aborted_signal_rejects_without_a_request() {
-    let controller = web_sys::AbortController::new().unwrap();
-    controller.abort();
-    let o = options(&[
-        ("tokenUrl", "https://x.example/t".into()),
-        ("clientId", "a".into()),
-        ("clientSecret", "SECRET-VALUE".into()),
-        ("signal", controller.signal().into()),
-    ]);
-    let err = fetch_client_credentials_token(o).await.unwrap_err();
-    assert_eq!(code_of(&err), "ERR_ABORTED");
-    assert!(!JSON::stringify(&err)
-        .unwrap()
-        .as_string()
-        .unwrap()
-        .contains("SECRET-VALUE"));
+fn session(pairs: &[(&str, JsValue)]) -> Session {
+    Session::new(options(pairs), true).unwrap_or_else(|e| panic!("{}", code_of(&e)))
 }
 
 #[wasm_bindgen_test]
-async fn an_unreachable_server_is_a_network_error() {
-    let o = options(&[
-        ("tokenUrl", "http://127.0.0.1:9/token".into()),
-        ("clientId", "a".into()),
+fn a_session_builds_the_request_and_reads_the_response() {
+    let mut s = session(&[
+        ("tokenUrl", "https://x.example/t".into()),
+        ("clientId", "a b".into()),
         ("clientSecret", "SECRET-VALUE".into()),
-        ("timeoutMs", 5000.into()),
+        ("scope", "read write".into()),
     ]);
-    let err = fetch_client_credentials_token(o).await.unwrap_err();
-    assert_eq!(code_of(&err), "ERR_NETWORK");
-    assert!(!get(&err, "message")
+    assert!(s.metadata_url(0).is_none(), "tokenUrl needs no discovery");
+    let request = s.token_request().unwrap();
+    let parts: Vec<&str> = request.split('\n').collect();
+    assert_eq!(parts[0], "https://x.example/t");
+    assert!(parts[1].starts_with("Basic "), "{}", parts[1]);
+    assert_eq!(parts[2], "grant_type=client_credentials&scope=read+write");
+
+    assert!(!s.fresh(1_000.0));
+    let body = br#"{"access_token":"AT-VALUE","token_type":"bearer","expires_in":300}"#;
+    let token = s.accept_token(200, "basic\n\n\n", body, 1_000.0).unwrap();
+    assert_eq!(get(&token, "accessToken"), "AT-VALUE");
+    assert_eq!(get(&token, "expiresAt"), 301_000.0);
+    assert!(s.fresh(200_000.0));
+    assert!(!s.fresh(250_000.0), "within the 60 s skew");
+    s.invalidate();
+    assert!(!s.fresh(2_000.0));
+
+    let err = s
+        .accept_token(
+            401,
+            "basic\n\n\nBasic realm=x\n",
+            br#"{"error":"invalid_client","error_description":"SECRET-VALUE"}"#,
+            3_000.0,
+        )
+        .unwrap_err();
+    assert_eq!(code_of(&err), "ERR_OAUTH");
+    assert_eq!(get(&err, "wwwAuthenticate"), "Basic realm=x");
+    assert!(!JSON::stringify(&get(&err, "message"))
+        .unwrap()
         .as_string()
         .unwrap()
         .contains("SECRET-VALUE"));
+    assert!(!s.fresh(3_000.0), "an error caches nothing");
+}
+
+#[wasm_bindgen_test]
+fn a_session_discovers_the_token_endpoint() {
+    let issuer = "https://as.example/realms/r";
+    let mut s = session(&[
+        ("issuer", issuer.into()),
+        ("clientId", "a".into()),
+        ("clientSecret", "b".into()),
+    ]);
+    assert_eq!(
+        s.metadata_url(0).unwrap(),
+        "https://as.example/realms/r/.well-known/openid-configuration"
+    );
+    assert!(s.token_request().is_err(), "no endpoint before discovery");
+    assert!(!s.discovered(0, 404, "basic\n\n\n", b"").unwrap());
+    let metadata =
+        format!(r#"{{"issuer":"{issuer}","token_endpoint":"https://as.example/token"}}"#);
+    assert!(s
+        .discovered(1, 200, "basic\n\n\n", metadata.as_bytes())
+        .unwrap());
+    assert!(s.metadata_url(0).is_none(), "found once, kept");
+    assert!(s
+        .token_request()
+        .unwrap()
+        .starts_with("https://as.example/token\n"));
+
+    let mut other = session(&[
+        ("issuer", issuer.into()),
+        ("clientId", "a".into()),
+        ("clientSecret", "b".into()),
+    ]);
+    let err = other.discovered(1, 404, "basic\n\n\n", b"").unwrap_err();
+    assert_eq!(code_of(&err), "ERR_HTTP");
+    let wrong = br#"{"issuer":"https://evil.example","token_endpoint":"https://evil.example/t"}"#;
+    let err = other.discovered(0, 200, "basic\n\n\n", wrong).unwrap_err();
+    assert_eq!(code_of(&err), "ERR_INVALID_RESPONSE");
+    assert!(
+        other.token_request().is_err(),
+        "a failed discovery keeps nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+fn host_errors_carry_their_codes() {
+    assert_eq!(
+        code_of(&host_error(0, "fetch failed: ECONNREFUSED", 0)),
+        "ERR_NETWORK"
+    );
+    assert_eq!(code_of(&host_error(1, "", 5)), "ERR_TIMEOUT");
+    assert_eq!(code_of(&host_error(2, "", 0)), "ERR_ABORTED");
+    assert_eq!(code_of(&host_error(3, "", 10)), "ERR_INVALID_RESPONSE");
+    assert_eq!(code_of(&host_error(4, "bad", 0)), "ERR_INVALID_OPTIONS");
+    assert_eq!(code_of(&host_error(5, "", 5)), "ERR_NETWORK");
 }

@@ -4,4 +4,5 @@ import init from "./client_credentials.js";
 
 await init({ module_or_path: new URL("./client_credentials_bg.wasm", import.meta.url) });
 
-export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "./client_credentials.js";
+export { decodeJwt } from "./client_credentials.js";
+export { fetchClientCredentialsToken, TokenClient } from "./client.js";

@@ -6,4 +6,5 @@ import { initSync } from "./client_credentials.js";
 
 initSync({ module: wasm });
 
-export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "./client_credentials.js";
+export { decodeJwt } from "./client_credentials.js";
+export { fetchClientCredentialsToken, TokenClient } from "./client.js";

@@ -1,7 +1,8 @@
 // Node entry (CommonJS): the build bundles this file with the glue into dist/node.cjs.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { initSync, fetchClientCredentialsToken, decodeJwt, TokenClient } from "./client_credentials.js";
+import { initSync, decodeJwt } from "./client_credentials.js";
+import { fetchClientCredentialsToken, TokenClient } from "./client.js";
 
 initSync({ module: readFileSync(join(__dirname, "client_credentials_bg.wasm")) });
 

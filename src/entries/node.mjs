@@ -5,4 +5,5 @@ import { initSync } from "./client_credentials.js";
 
 initSync({ module: readFileSync(new URL("./client_credentials_bg.wasm", import.meta.url)) });
 
-export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "./client_credentials.js";
+export { decodeJwt } from "./client_credentials.js";
+export { fetchClientCredentialsToken, TokenClient } from "./client.js";

@@ -1,0 +1,191 @@
+// The one place that calls `fetch`.
+//
+// It uses the global `fetch`, `setTimeout` and `AbortController`, never
+// `window`, so the same code runs in pages, workers, Node, Deno and workerd.
+// It moves bytes and decides nothing about OAuth: the request comes from the
+// core as text, the response goes back to it as status, headers and bytes,
+// and every error is built by the core (`hostError`), so codes and messages
+// have one source.
+//
+// Rules enforced here, because only here are they visible:
+// - a request that carries credentials never follows a redirect
+//   (`redirect: "manual"`): it would take them to another URL;
+// - one timer covers the whole exchange, body included;
+// - the body is refused past MAX_RESPONSE_BYTES without buffering the rest.
+import { hostError } from "./client_credentials.js";
+
+/** Largest response body read, in bytes: a token response is a few KB; more is a misconfigured URL or an attack on memory. */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/** Most redirects `client.fetch` follows within the caller's origin. */
+const MAX_REDIRECTS = 5;
+
+const NETWORK = 0, TIMEOUT = 1, ABORTED = 2, TOO_LARGE = 3, BAD_ARGUMENTS = 4, REDIRECTS = 5;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Sends a form POST (`form` given) or a GET, within `timeoutMs`, stopping
+ * early if `caller` (an AbortSignal) aborts. Resolves to `{ status, meta, body }`
+ * for the core: `meta` is `type \n location \n retry-after \n www-authenticate`.
+ */
+export async function send(url, authorization, form, timeoutMs, caller) {
+  if (caller?.aborted) throw hostError(ABORTED, "", 0);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = () => controller.abort();
+  caller?.addEventListener("abort", onAbort);
+  try {
+    const headers = { accept: "application/json" };
+    if (form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
+    if (authorization) headers.authorization = authorization;
+    let response;
+    try {
+      response = await fetch(url, {
+        method: form === undefined ? "GET" : "POST",
+        headers,
+        body: form,
+        // Credentials never follow a redirect to another URL.
+        redirect: form === undefined && !authorization ? "follow" : "manual",
+        signal: controller.signal,
+      });
+    } catch (e) {
+      throw network(e, "fetch failed");
+    }
+    const h = response.headers;
+    const status = response.status;
+    const meta = `${response.type}\n${h.get("location") ?? ""}\n${h.get("retry-after") ?? ""}\n${h.get("www-authenticate") ?? ""}`;
+    if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
+      cancel(response.body);
+      return { status, meta, body: EMPTY };
+    }
+    return { status, meta, body: await readBody(response) };
+  } catch (e) {
+    if (timedOut) throw hostError(TIMEOUT, "", timeoutMs);
+    if (caller?.aborted) throw hostError(ABORTED, "", 0);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    caller?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * The whole body, refused past MAX_RESPONSE_BYTES. A declared length is
+ * trusted only when the body is not encoded: `fetch` inflates gzip and br,
+ * so a small encoded body can grow to gigabytes. HTTP framing ends a plain
+ * body at its declared length, so one `arrayBuffer()` (much cheaper than a
+ * stream reader) can't pass the cap.
+ */
+async function readBody(response) {
+  const h = response.headers;
+  const encoding = (h.get("content-encoding") ?? "").trim().toLowerCase();
+  const declared = encoding === "" || encoding === "identity" ? Number.parseInt(h.get("content-length") ?? "", 10) : NaN;
+  if (declared > MAX_RESPONSE_BYTES) {
+    cancel(response.body);
+    throw hostError(TOO_LARGE, "", MAX_RESPONSE_BYTES);
+  }
+  if (declared >= 0) {
+    let bytes;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      throw network(e, "the connection failed while reading the response");
+    }
+    if (bytes.length > MAX_RESPONSE_BYTES) throw hostError(TOO_LARGE, "", MAX_RESPONSE_BYTES);
+    return bytes;
+  }
+  if (!response.body) return EMPTY;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw network(e, "the connection failed while reading the response");
+    }
+    if (chunk.done) break;
+    if (!(chunk.value instanceof Uint8Array)) throw hostError(NETWORK, "the response body is not a byte stream", 0);
+    length += chunk.value.length;
+    if (length > MAX_RESPONSE_BYTES) {
+      reader.cancel().catch(() => {});
+      throw hostError(TOO_LARGE, "", MAX_RESPONSE_BYTES);
+    }
+    chunks.push(chunk.value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
+}
+
+function cancel(body) {
+  body?.cancel().catch(() => {});
+}
+
+/**
+ * A `fetch` rejection as ERR_NETWORK, with the most useful detail the
+ * runtime gave: Node's `cause` (`connect ECONNREFUSED ...`) after the
+ * message. The original error stays as `cause`.
+ */
+function network(e, fallback) {
+  const text = (v) => (typeof v === "string" && v !== "" ? v : undefined);
+  const message = text(e?.message) ?? fallback;
+  const cause = e?.cause;
+  const detail = cause !== null && typeof cause === "object" ? text(cause.message) ?? text(cause.code) : undefined;
+  const error = hostError(NETWORK, detail ? `${message}: ${detail}` : message, 0);
+  error.cause = e;
+  return error;
+}
+
+/**
+ * `fetch(input, init)` with `Authorization: Bearer <accessToken>` added and
+ * the caller's other headers kept.
+ *
+ * The token never goes to an origin other than the caller's: redirects are
+ * handled here (`redirect: "manual"`), followed only within the same origin
+ * and only for requests without a body; any other redirect is returned to
+ * the caller unfollowed. (Browsers hide redirect targets, so there the
+ * redirect response itself is returned.)
+ */
+export async function authorizedFetch(input, init, accessToken) {
+  const bearer = `Bearer ${accessToken}`;
+  let request;
+  try {
+    request = new Request(new Request(input, init), { redirect: "manual" });
+  } catch (e) {
+    throw hostError(BAD_ARGUMENTS, e?.message || "invalid arguments", 0);
+  }
+  const origin = new URL(request.url).origin;
+  for (let i = 0; i <= MAX_REDIRECTS; i++) {
+    request.headers.set("authorization", bearer);
+    let response;
+    try {
+      response = await fetch(request);
+    } catch (e) {
+      throw network(e, "fetch failed");
+    }
+    const location = response.headers.get("location");
+    if (!(response.status >= 300 && response.status < 400) || location === null) return response;
+    const next = new URL(location, request.url);
+    if (next.origin !== origin || (request.method !== "GET" && request.method !== "HEAD")) return response;
+    request = new Request(next.href, { method: request.method, headers: request.headers, redirect: "manual", signal: request.signal });
+  }
+  throw hostError(REDIRECTS, "", MAX_REDIRECTS);
+}
+
+/** Whether `fetch(input, init)` can be sent twice: not when the body is a stream, which the first attempt consumes. */
+export function replayable(input, init) {
+  if (input instanceof Request && input.body !== null) return false;
+  const body = init !== null && typeof init === "object" ? init.body : undefined;
+  return !(typeof ReadableStream !== "undefined" && body instanceof ReadableStream);
+}

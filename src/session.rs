@@ -1,0 +1,232 @@
+//! A configured client, for the JavaScript side (`src/client.js`) to drive.
+//!
+//! The core is sans-I/O, as oauth4webapi separates building a request from
+//! processing its response: a `Session` holds the validated options, the
+//! endpoint discovery found and the token cache; it hands out each request
+//! to send and reads each response. `src/http.js` does the sending.
+//!
+//! Why the I/O is not driven from Rust: measured, an async Rust exchange
+//! (wasm-bindgen-futures, a closure per timer, one boundary crossing per
+//! header and per await) cost 73 µs a request over a raw `fetch`, and its
+//! state machines and JS shims were half of the wasm. Driven from
+//! JavaScript, a token request crosses into wasm three times: options in,
+//! request out, response in. Every decision is still made here: option
+//! validation, discovery, form encoding, client authentication, response
+//! parsing, redaction, and whether the cached token is fresh.
+
+use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
+use crate::error::{Error, ResponseHints};
+use crate::exports::{to_js, token_to_js, ClientConfig, Options};
+use crate::oauth::{discovery, parse_token_response, HttpResponse, TokenRequest};
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+/// Validated options, the discovered endpoint and the cache. See the
+/// module docs.
+#[wasm_bindgen(skip_typescript)]
+pub struct Session {
+    config: ClientConfig,
+    /// The token request, once its endpoint is known: at once for
+    /// `tokenUrl`, after discovery for `issuer`. A failed discovery leaves
+    /// it unknown, so the next request tries again.
+    request: Option<TokenRequest>,
+    cache: TokenCache,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Reads and validates `options`; `cached` also reads
+    /// `refreshSkewSeconds`, which only `TokenClient` takes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, cached: bool) -> Result<Session, JsValue> {
+        let reader = Options::new(&options).map_err(to_js)?;
+        let skew = if cached {
+            skew_seconds(reader.number("refreshSkewSeconds").map_err(to_js)?).map_err(to_js)?
+        } else {
+            DEFAULT_SKEW_SECONDS
+        };
+        let config = ClientConfig::read(&reader).map_err(to_js)?;
+        let request = config.issuer.is_none().then(|| config.request.clone());
+        Ok(Session {
+            config,
+            request,
+            cache: TokenCache::new(skew),
+        })
+    }
+
+    /// The caller's `AbortSignal`, if any.
+    #[wasm_bindgen(getter)]
+    pub fn signal(&self) -> Option<AbortSignal> {
+        self.config.signal.clone()
+    }
+
+    /// The limit for each HTTP exchange, in milliseconds.
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> u32 {
+        self.config.request.timeout_ms
+    }
+
+    /// How long a caller waits for a token request someone else started
+    /// before it makes its own: discovery and the token request, each
+    /// within `timeoutMs`, plus a second. Past that, the request belongs to
+    /// a context that is gone, such as a finished Workers request, whose
+    /// promises never settle for anyone else (jose #355).
+    #[wasm_bindgen(getter, js_name = joinLimitMs)]
+    pub fn join_limit_ms(&self) -> u32 {
+        let limit = self
+            .config
+            .request
+            .timeout_ms
+            .saturating_mul(2)
+            .saturating_add(1000);
+        limit.min(i32::MAX as u32)
+    }
+
+    /// The `index`th metadata URL to try, while the token endpoint is not
+    /// known; `undefined` when it is.
+    #[wasm_bindgen(js_name = metadataUrl)]
+    pub fn metadata_url(&self, index: usize) -> Option<String> {
+        if self.request.is_some() {
+            return None;
+        }
+        let issuer = self.config.issuer.as_deref()?;
+        discovery::metadata_urls(issuer).into_iter().nth(index)
+    }
+
+    /// Reads the answer to [`Session::metadata_url`]`(index)`: true when it
+    /// named the token endpoint, false to try the next URL. Past the last
+    /// URL, "not found" is an `ERR_HTTP` 404.
+    pub fn discovered(
+        &mut self,
+        index: usize,
+        status: u16,
+        meta: &str,
+        body: &[u8],
+    ) -> Result<bool, JsValue> {
+        let issuer = self.config.issuer.as_deref().unwrap_or_default();
+        let response = response(status, meta, body);
+        let found = discovery::parse_metadata(&response, issuer).map_err(to_js)?;
+        let Some(token_endpoint) = found else {
+            if index + 1 < discovery::metadata_urls(issuer).len() {
+                return Ok(false);
+            }
+            return Err(to_js(Error::Http {
+                status: 404,
+                body: String::new(),
+                hints: Default::default(),
+            }));
+        };
+        let endpoint = crate::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
+            .and_then(|e| {
+                e.check(
+                    "the metadata's token_endpoint",
+                    self.config.allow_insecure_http,
+                )
+            })
+            .map_err(to_js)?;
+        self.request = Some(TokenRequest {
+            endpoint,
+            ..self.config.request.clone()
+        });
+        Ok(true)
+    }
+
+    /// The token request as `url \n authorization \n form`: one string,
+    /// since none of the three can hold a newline (the URL is serialized,
+    /// the header is Base64, the form is percent-encoded). The
+    /// authorization is empty for `client_secret_post`.
+    #[wasm_bindgen(js_name = tokenRequest)]
+    pub fn token_request(&self) -> Result<String, JsValue> {
+        let request = self.request.as_ref().ok_or_else(|| {
+            to_js(Error::options(
+                "the token endpoint is not known yet; discovery has not run",
+            ))
+        })?;
+        let http = request.to_http();
+        let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
+        let form = http.form.as_ref().map_or("", |f| f.expose());
+        Ok(format!("{}\n{authorization}\n{form}", http.url))
+    }
+
+    /// Reads the token response that arrived at `now_ms`: the result object,
+    /// or the error, with every echo of the secret redacted. A session of a
+    /// `TokenClient` caches the token's timing.
+    #[wasm_bindgen(js_name = acceptToken)]
+    pub fn accept_token(
+        &mut self,
+        status: u16,
+        meta: &str,
+        body: &[u8],
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let request = self.request.as_ref().unwrap_or(&self.config.request);
+        let secrets = request.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let token =
+            parse_token_response(&response(status, meta, body), now_ms, &secrets).map_err(to_js)?;
+        self.cache.store(Entry {
+            obtained_at_ms: now_ms,
+            expires_at_ms: token.expires_at_ms,
+        });
+        Ok(token_to_js(&token))
+    }
+
+    /// Whether the cached token may be used at `now_ms`.
+    pub fn fresh(&self, now_ms: f64) -> bool {
+        self.cache.is_fresh(now_ms)
+    }
+
+    /// Forgets the cached token.
+    pub fn invalidate(&mut self) {
+        self.cache.invalidate();
+    }
+}
+
+/// `refreshSkewSeconds`: 0 to a day.
+fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
+    match value {
+        None => Ok(DEFAULT_SKEW_SECONDS),
+        Some(s) if (0.0..=86_400.0).contains(&s) => Ok(s as u32),
+        Some(_) => Err(Error::options(
+            "refreshSkewSeconds must be a number of seconds from 0 to 86400",
+        )),
+    }
+}
+
+/// A response as `src/http.js` read it: the status, `meta` as
+/// `type \n location \n retry-after \n www-authenticate` (header values
+/// have no newline), and the body, empty for a redirect.
+fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
+    let mut fields = meta.split('\n');
+    let mut next = || fields.next().filter(|f| !f.is_empty()).map(str::to_owned);
+    let opaque_redirect = next().as_deref() == Some("opaqueredirect");
+    HttpResponse {
+        status,
+        opaque_redirect,
+        location: next(),
+        hints: ResponseHints {
+            retry_after: next(),
+            www_authenticate: next(),
+        },
+        body: body.to_vec(),
+    }
+}
+
+/// Errors that `src/http.js` meets, built here so that every message and
+/// code comes from [`Error`]: `kind` 0 network (`detail` is what the
+/// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
+/// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects.
+#[wasm_bindgen(js_name = hostError, skip_typescript)]
+pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
+    let detail = crate::error::excerpt(detail);
+    to_js(match kind {
+        0 => Error::Network(detail),
+        1 => Error::Timeout { timeout_ms: limit },
+        2 => Error::Aborted,
+        3 => Error::response(format!(
+            "the response body is larger than {limit} bytes, far more than a token response; check that the URL is the token endpoint"
+        )),
+        4 => Error::options(format!("client.fetch: {detail}")),
+        _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
+    })
+}
