@@ -53,7 +53,7 @@ const wasm = join(out, `${name}_bg.wasm`);
 // npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
 // -O3 rather than -Oz: measured, -Oz saved under 1% of the gzipped size and
 // cost decodeJwt about a tenth of its speed.
-run(bin("wasm-opt"), ["-O3", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals", wasm, "-o", wasm]);
+run(bin("wasm-opt"), ["-O3", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals", "--enable-simd", wasm, "-o", wasm]);
 
 // The ESM entries go as they are; package.json `exports` picks one per runtime.
 for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "browser.mjs", "index.d.ts"]) {

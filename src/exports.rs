@@ -11,7 +11,7 @@ use crate::json::{self, Kind};
 use crate::jwt;
 use crate::oauth::{discovery, ClientAuth, Credentials, Endpoint, Token, TokenRequest};
 use crate::secret::Secret;
-use js_sys::{Array, JsString, Reflect, JSON};
+use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -40,15 +40,15 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
                     .err()
                     .unwrap_or_else(|| Error::jwt("the token is too long")))
             }
-            n if n >= 0 => match core::str::from_utf8(&scratch[..n as usize]) {
-                Ok(text) => jwt::decode(text),
-                Err(_) => Err(Error::jwt("the token is not text")),
+            n if n >= 0 => match jwt::utf8(&scratch[..n as usize]) {
+                Some(text) => jwt::decode(text),
+                None => Err(Error::jwt("the token is not text")),
             },
             // Not ASCII, so not a JWT; the general path names the problem.
             _ => jwt::decode(&String::from(token.unchecked_ref::<JsString>())),
         };
         let decoded = decoded.map_err(to_js)?;
-        JSON::parse(decoded.as_json())
+        host::decoded_jwt(decoded.as_json(), &token, decoded.signature_start() as u32)
             .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
     })
 }
@@ -194,6 +194,12 @@ fn type_name(v: &JsValue) -> String {
 /// Every option name, for [`host::options_json`], which reads exactly these.
 const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds";
 
+thread_local! {
+    /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
+    /// wasm memory for every options object.
+    static NAMES: JsValue = JsValue::from_str(OPTION_NAMES);
+}
+
 /// Typed reads of the options object. The values arrive in one crossing, as
 /// JSON text the host serialized, and are read with the core's JSON reader;
 /// only `signal` and numbers are read from the object itself. Each failure
@@ -211,7 +217,7 @@ impl<'a> Options<'a> {
                 type_name(v)
             )));
         }
-        let text = host::options_json(v, OPTION_NAMES).ok_or_else(|| {
+        let text = NAMES.with(|names| host::options_json(v, names)).ok_or_else(|| {
             Error::options("the options could not be read; use plain strings, numbers, booleans, arrays and objects")
         })?;
         let members = json::parse_object(&text)

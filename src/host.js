@@ -10,22 +10,31 @@
 /**
  * The named options as JSON text, read as property gets (so getters and
  * inherited values count), or undefined if a value can't be serialized (a
- * BigInt, a cycle). Non-finite numbers, which JSON would turn into null,
- * become `{ "nonFinite": "NaN" }` so the core can refuse them.
+ * BigInt, a cycle). Values JSON can't hold (functions, symbols) are left out
+ * as JSON.stringify leaves them out of an object. Non-finite numbers, which
+ * JSON would turn into null, become `{ "nonFinite": "NaN" }` so the core can
+ * refuse them. Each value is serialized on its own and the object written
+ * around them: this is called for every token request, and building a
+ * picked-out object first cost twice as much.
  */
 export function options_json(options, names) {
-  const picked = {};
-  for (const name of names.split(",")) {
-    const value = options[name];
-    if (value === undefined) continue;
-    picked[name] = typeof value === "number" && !Number.isFinite(value) ? { nonFinite: String(value) } : value;
-  }
+  let list = NAME_LISTS.get(names);
+  if (list === undefined) NAME_LISTS.set(names, (list = names.split(",")));
+  let out = "";
   try {
-    return JSON.stringify(picked);
+    for (const name of list) {
+      const value = options[name];
+      if (value === undefined) continue;
+      const text = typeof value === "number" && !Number.isFinite(value) ? `{"nonFinite":"${value}"}` : JSON.stringify(value);
+      if (text !== undefined) out += `${out === "" ? "{" : ","}"${name}":${text}`;
+    }
   } catch {
     return undefined;
   }
+  return out === "" ? "{}" : `${out}}`;
 }
+
+const NAME_LISTS = new Map();
 
 const encoder = new TextEncoder();
 
@@ -42,6 +51,17 @@ export function copy_token(token, dst) {
   if (token.length > dst.length) return -2;
   const r = encoder.encodeInto(token, dst);
   return r.read === token.length && r.written === token.length ? r.written : -3;
+}
+
+/**
+ * The decoded JWT: the core's validated `{"header":…,"payload":…}` parsed,
+ * and the signature sliced from the token at the offset the core found (a
+ * substring, not a copy out of wasm memory, and no more text for JSON.parse).
+ */
+export function decoded_jwt(json, token, signature_start) {
+  const result = JSON.parse(json);
+  result.signature = token.slice(signature_start);
+  return result;
 }
 
 /** WHATWG URL parts, newline-separated (a serialized URL has no newline): protocol, hostname, has userinfo, has fragment, href. */

@@ -11,8 +11,19 @@ extern "C" {
     /// -2 (longer than `dst`), -3 (not ASCII).
     pub fn copy_token(token: &JsValue, dst: &mut [u8]) -> i32;
 
-    /// The options named in `names` (comma-separated) as JSON text.
-    pub fn options_json(options: &JsValue, names: &str) -> Option<String>;
+    /// The options named in `names` (a comma-separated JS string) as JSON
+    /// text.
+    pub fn options_json(options: &JsValue, names: &JsValue) -> Option<String>;
+
+    /// `{ header, payload, signature }`: `json` (`{"header":…,"payload":…}`,
+    /// validated by the core) parsed, and the signature sliced from `token`
+    /// at `signature_start`.
+    #[wasm_bindgen(catch)]
+    pub fn decoded_jwt(
+        json: &str,
+        token: &JsValue,
+        signature_start: u32,
+    ) -> Result<JsValue, JsValue>;
 
     /// `protocol \n hostname \n userinfo(0|1) \n fragment(0|1) \n href`.
     pub fn parse_url(text: &str) -> Option<String>;

@@ -142,16 +142,29 @@ pub fn parse_array(text: &str) -> Result<Vec<(Kind, &str)>, JsonError> {
 }
 
 /// The index of the first member, in document order, whose name an earlier
-/// member already has (or, with three or more twins, of one of them). Sorting keeps this O(n log n): comparing every pair
-/// took 12 s on a 256 KiB response of 30,000 distinct short names, time in
-/// which a Worker's isolate is blocked and no timeout can fire. Sorting
-/// 64-bit hashes rather than strings keeps it cheap for the 10 to 30 claims
-/// of a typical token; names are compared only when hashes collide.
+/// member already has (or, with three or more twins, of one of them).
+///
+/// Names are compared by 64-bit hash first, and only on equal hashes by
+/// value. Up to [`PAIRWISE_MAX`] members (a typical token has 10 to 30
+/// claims) every pair of hashes is compared, which is cheaper than sorting
+/// them. Beyond that the hashes are sorted, keeping this O(n log n):
+/// comparing every pair took 12 s on a 256 KiB response of 30,000 distinct
+/// short names, time in which a Worker's isolate is blocked and no timeout
+/// can fire.
 fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
+    if members.len() <= PAIRWISE_MAX {
+        let mut hashes = [0u64; PAIRWISE_MAX];
+        for (hash, m) in hashes.iter_mut().zip(members) {
+            *hash = fnv1a(m.name.as_bytes());
+        }
+        return (1..members.len()).find(|&j| {
+            (0..j).any(|i| hashes[i] == hashes[j] && members[i].name == members[j].name)
+        });
+    }
     let mut order: Vec<(u64, usize)> = members
         .iter()
-        .enumerate()
-        .map(|(i, m)| (fnv1a(m.name.as_bytes()), i))
+        .map(|m| fnv1a(m.name.as_bytes()))
+        .zip(0..)
         .collect();
     // Names break hash ties, so twins end up side by side even among
     // crafted collisions.
@@ -165,6 +178,10 @@ fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
         .map(|w| w[0].1.max(w[1].1))
         .min()
 }
+
+/// Most members checked pairwise in [`first_duplicate`]: 64 members are
+/// 2,016 comparisons of two integers.
+const PAIRWISE_MAX: usize = 64;
 
 /// FNV-1a: a tiny, fast, non-cryptographic hash; collisions are resolved
 /// by comparing names, so an attacker can slow the check but not fool it.
@@ -330,7 +347,7 @@ impl<'a> Reader<'a> {
     /// Reads the members of the object at the cursor, which is on `{`.
     fn object_members(&mut self) -> Result<Vec<Member<'a>>, JsonError> {
         self.i += 1;
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(16);
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -339,8 +356,12 @@ impl<'a> Reader<'a> {
         loop {
             self.ws();
             let name_at = self.i;
-            let inner = self.string()?;
-            let name = unescape(inner).ok_or(JsonError::Syntax(name_at))?;
+            let (inner, escaped) = self.string()?;
+            let name = if escaped {
+                unescape(inner).ok_or(JsonError::Syntax(name_at))?
+            } else {
+                Cow::Borrowed(inner)
+            };
             self.ws();
             self.expect(b':')?;
             self.ws();
@@ -409,14 +430,25 @@ impl<'a> Reader<'a> {
         Ok(Kind::Number)
     }
 
-    /// Reads a string literal at the cursor and returns its raw inside.
-    fn string(&mut self) -> Result<&'a str, JsonError> {
+    /// Reads a string literal at the cursor and returns its raw inside, and
+    /// whether it has escapes (so a caller that wants the value knows
+    /// whether it must unescape, without scanning again).
+    fn string(&mut self) -> Result<(&'a str, bool), JsonError> {
         self.expect(b'"')?;
         let start = self.i;
+        let mut escaped = false;
         loop {
             // Skip plain bytes eight at a time: most of a JWT payload is
             // string content, and a word with no quote, backslash or control
             // byte needs no closer look.
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            while let Some(Ok(block)) = self.s.get(self.i..self.i + 16).map(<&[u8; 16]>::try_from) {
+                if let Some(at) = crate::simd::string_stop(block) {
+                    self.i += at;
+                    break;
+                }
+                self.i += 16;
+            }
             while let Some(word) = self.s.get(self.i..self.i + 8) {
                 let mut bytes = [0u8; 8];
                 bytes.copy_from_slice(word);
@@ -435,9 +467,10 @@ impl<'a> Reader<'a> {
                 Some(b'"') => {
                     let inner = &self.text[start..self.i];
                     self.i += 1;
-                    return Ok(inner);
+                    return Ok((inner, escaped));
                 }
                 Some(b'\\') => {
+                    escaped = true;
                     self.i += 1;
                     match self.peek() {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,

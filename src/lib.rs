@@ -28,6 +28,8 @@ pub mod json;
 pub mod jwt;
 pub mod oauth;
 pub mod secret;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd;
 
 #[cfg(target_arch = "wasm32")]
 pub mod exports;

@@ -235,3 +235,71 @@ fn host_errors_carry_their_codes() {
     assert_eq!(code_of(&host_error(4, "bad", 0)), "ERR_INVALID_OPTIONS");
     assert_eq!(code_of(&host_error(5, "", 5)), "ERR_NETWORK");
 }
+
+// The SIMD paths (src/simd.rs) run only in wasm: these tests drive them
+// across block boundaries, where a scalar tail takes over.
+
+#[wasm_bindgen_test]
+fn simd_base64url_round_trips_across_block_boundaries() {
+    use client_credentials::base64url::{decode, encode, is_valid};
+    for len in 0..200usize {
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len * 11) as u8).collect();
+        let text = encode(&bytes);
+        assert_eq!(decode(&text).unwrap(), bytes, "length {len}");
+        assert!(is_valid(&text), "length {len}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn simd_base64url_refuses_any_bad_character_at_any_position() {
+    use client_credentials::base64url::{decode, encode, is_valid};
+    let good = encode(&(0..60u8).collect::<Vec<_>>()); // 80 characters
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bad: Vec<char> = (0u8..128)
+        .map(char::from)
+        .filter(|c| !alphabet.contains(*c))
+        .chain(['é', '€'])
+        .collect();
+    for at in 0..good.len() {
+        for &c in &bad {
+            let mut text: Vec<char> = good.chars().collect();
+            text[at] = c;
+            let text: String = text.into_iter().collect();
+            assert!(decode(&text).is_err(), "{c:?} at {at}");
+            assert!(!is_valid(&text), "{c:?} at {at}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn simd_json_string_scan_stops_at_every_special_byte() {
+    use client_credentials::json::parse_object;
+    for at in 0..40 {
+        let plain = "x".repeat(at);
+        let tail = "y".repeat(40 - at);
+        let escaped = format!(r#"{{"{plain}\"{tail}":1}}"#);
+        let members = parse_object(&escaped).unwrap();
+        assert_eq!(members[0].name, format!("{plain}\"{tail}"), "at {at}");
+        let control = format!("{{\"{plain}\u{1}{tail}\":1}}");
+        assert!(parse_object(&control).is_err(), "control byte at {at}");
+        let unterminated = format!(r#"{{"{plain}"#);
+        assert!(parse_object(&unterminated).is_err(), "unterminated at {at}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn simd_dot_search_finds_segments_at_every_offset() {
+    use client_credentials::base64url::encode;
+    use client_credentials::jwt;
+    for pad in 0..40 {
+        let header = encode(format!(r#"{{"alg":"none","x":"{}"}}"#, "h".repeat(pad)).as_bytes());
+        let payload = encode(format!(r#"{{"sub":"{}"}}"#, "p".repeat(pad)).as_bytes());
+        let token = format!("{header}.{payload}.");
+        let decoded = jwt::decode(&token).unwrap();
+        assert_eq!(decoded.signature_start(), token.len(), "pad {pad}");
+        assert!(
+            jwt::decode(&format!("{token}.")).is_err(),
+            "four segments, pad {pad}"
+        );
+    }
+}

@@ -4,7 +4,6 @@
 use crate::error::Error;
 use crate::form;
 use crate::secret::Secret;
-use base64::Engine;
 
 /// How the client proves its identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,7 +73,7 @@ impl Credentials {
         // The Basic scheme uses the standard alphabet with padding (RFC 7617).
         Secret::new(format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(plain)
+            crate::base64url::encode_standard(plain.as_bytes())
         ))
     }
 }
