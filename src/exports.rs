@@ -53,7 +53,36 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
     })
 }
 
+/// A JS string as a Rust one, through [`host::copy_text`] into a reused
+/// buffer; `None` if it is not a string.
+fn text_of(v: &JsValue) -> Option<String> {
+    TEXT.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        if buffer.is_empty() {
+            buffer.resize(1024, 0);
+        }
+        let mut written = host::copy_text(v, &mut buffer);
+        if written == -2 {
+            let units = v.dyn_ref::<JsString>()?.length() as usize;
+            buffer.resize(units.saturating_mul(3), 0);
+            written = host::copy_text(v, &mut buffer);
+        }
+        let text = buffer
+            .get(..usize::try_from(written).ok()?)
+            .and_then(jwt::utf8)
+            .map(str::to_owned);
+        // Keep a buffer that one unusually large option grew small again.
+        if buffer.len() > 64 * 1024 {
+            *buffer = Vec::new();
+        }
+        text
+    })
+}
+
 thread_local! {
+    /// Where [`text_of`] copies strings in.
+    static TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+
     /// Where tokens are copied in: one buffer of [`jwt::MAX_TOKEN_LENGTH`]
     /// bytes, allocated on first use, instead of an allocation per call.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -217,7 +246,7 @@ impl<'a> Options<'a> {
                 type_name(v)
             )));
         }
-        let text = NAMES.with(|names| host::options_json(v, names)).ok_or_else(|| {
+        let text = text_of(&NAMES.with(|names| host::options_json(v, names))).ok_or_else(|| {
             Error::options("the options could not be read; use plain strings, numbers, booleans, arrays and objects")
         })?;
         let members = json::parse_object(&text)
@@ -358,7 +387,7 @@ pub(crate) fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
             crate::error::excerpt(text)
         ))
     };
-    let parts = host::parse_url(text).ok_or_else(invalid)?;
+    let parts = text_of(&host::parse_url(text)).ok_or_else(invalid)?;
     let mut parts = parts.splitn(5, '\n');
     let mut next = || parts.next().ok_or_else(invalid);
     let scheme = next()?.trim_end_matches(':').to_owned();

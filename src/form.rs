@@ -5,21 +5,27 @@
 
 /// Appends `value`, form-encoded, to `out`: ASCII alphanumerics and `*-._`
 /// stay, a space becomes `+`, every other byte of the UTF-8 becomes `%XX`.
+/// Runs of bytes that stay are copied whole.
 pub fn encode_into(value: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
-            }
+    let mut plain = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        if matches!(b, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_') {
+            continue;
+        }
+        // `i` is at an ASCII byte or a UTF-8 lead or continuation byte; a
+        // run of ASCII bytes ends at a char boundary either way.
+        out.push_str(value.get(plain..i).unwrap_or_default());
+        plain = i + 1;
+        if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
+    out.push_str(value.get(plain..).unwrap_or_default());
 }
 
 /// `value`, form-encoded.

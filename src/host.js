@@ -64,6 +64,13 @@ export function decoded_jwt(json, token, signature_start) {
   return result;
 }
 
+/** Copies `text` into `dst` (a view of wasm memory): bytes written, -1 if not a string, -2 if `dst` may be too small. */
+export function copy_text(text, dst) {
+  if (typeof text !== "string") return -1;
+  if (text.length * 3 > dst.length) return -2;
+  return encoder.encodeInto(text, dst).written;
+}
+
 /** WHATWG URL parts, newline-separated (a serialized URL has no newline): protocol, hostname, has userinfo, has fragment, href. */
 export function parse_url(text) {
   let u;

@@ -11,9 +11,16 @@ extern "C" {
     /// -2 (longer than `dst`), -3 (not ASCII).
     pub fn copy_token(token: &JsValue, dst: &mut [u8]) -> i32;
 
+    /// Copies a string into `dst` as UTF-8 with one `encodeInto`: the bytes
+    /// written, or -1 (not a string), or -2 (`dst` may be too small: it
+    /// needs three bytes per UTF-16 unit). wasm-bindgen's own conversion
+    /// walks an ASCII string a character at a time in JavaScript, which
+    /// measured as an eighth of building a token request.
+    pub fn copy_text(text: &JsValue, dst: &mut [u8]) -> i32;
+
     /// The options named in `names` (a comma-separated JS string) as JSON
-    /// text.
-    pub fn options_json(options: &JsValue, names: &JsValue) -> Option<String>;
+    /// text (a JS string), or undefined.
+    pub fn options_json(options: &JsValue, names: &JsValue) -> JsValue;
 
     /// `{ header, payload, signature }`: `json` (`{"header":…,"payload":…}`,
     /// validated by the core) parsed, and the signature sliced from `token`
@@ -25,8 +32,9 @@ extern "C" {
         signature_start: u32,
     ) -> Result<JsValue, JsValue>;
 
-    /// `protocol \n hostname \n userinfo(0|1) \n fragment(0|1) \n href`.
-    pub fn parse_url(text: &str) -> Option<String>;
+    /// `protocol \n hostname \n userinfo(0|1) \n fragment(0|1) \n href`
+    /// (a JS string), or undefined.
+    pub fn parse_url(text: &str) -> JsValue;
 
     /// `{ accessToken, tokenType, expiresIn, expiresAt, scope, raw }`, with
     /// `raw` parsed from JSON text the core has validated.

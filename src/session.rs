@@ -30,6 +30,9 @@ pub struct Session {
     /// `tokenUrl`, after discovery for `issuer`. A failed discovery leaves
     /// it unknown, so the next request tries again.
     request: Option<TokenRequest>,
+    /// What a response must not echo ([`TokenRequest::secrets`]), made
+    /// with the request rather than again for its response.
+    secrets: Option<[String; 3]>,
     cache: TokenCache,
 }
 
@@ -50,6 +53,7 @@ impl Session {
         Ok(Session {
             config,
             request,
+            secrets: None,
             cache: TokenCache::new(skew),
         })
     }
@@ -136,13 +140,16 @@ impl Session {
     /// the header is Base64, the form is percent-encoded). The
     /// authorization is empty for `client_secret_post`.
     #[wasm_bindgen(js_name = tokenRequest)]
-    pub fn token_request(&self) -> Result<String, JsValue> {
+    pub fn token_request(&mut self) -> Result<String, JsValue> {
         let request = self.request.as_ref().ok_or_else(|| {
             to_js(Error::options(
                 "the token endpoint is not known yet; discovery has not run",
             ))
         })?;
         let http = request.to_http();
+        if self.secrets.is_none() {
+            self.secrets = Some(request.secrets());
+        }
         let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
         let form = http.form.as_ref().map_or("", |f| f.expose());
         Ok(format!("{}\n{authorization}\n{form}", http.url))
@@ -160,7 +167,7 @@ impl Session {
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
         let request = self.request.as_ref().unwrap_or(&self.config.request);
-        let secrets = request.secrets();
+        let secrets = self.secrets.get_or_insert_with(|| request.secrets());
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let token =
             parse_token_response(&response(status, meta, body), now_ms, &secrets).map_err(to_js)?;
