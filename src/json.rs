@@ -166,17 +166,46 @@ fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
         .map(|m| fingerprint(m.name.as_bytes()))
         .zip(0..)
         .collect();
-    // Names break hash ties, so twins end up side by side even among
+    // Names break fingerprint ties, so twins end up side by side even among
     // crafted collisions.
-    order.sort_unstable_by(|a, b| {
+    heapsort(&mut order, |a, b| {
         a.0.cmp(&b.0)
             .then_with(|| members[a.1].name.cmp(&members[b.1].name))
+            .is_lt()
     });
     order
         .windows(2)
         .filter(|w| w[0].0 == w[1].0 && members[w[0].1].name == members[w[1].1].name)
         .map(|w| w[0].1.max(w[1].1))
         .min()
+}
+
+/// Sorts in O(n log n) at worst, in place. Not the standard library's
+/// sort: that one's pattern-defeating quicksort and its small-sort helpers
+/// were 9 KB of wasm, for a path that only objects of more than
+/// [`PAIRWISE_MAX`] members take.
+fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    let sift_down = |v: &mut [T], mut node: usize, end: usize| loop {
+        let mut child = 2 * node + 1;
+        if child >= end {
+            break;
+        }
+        if child + 1 < end && less(&v[child], &v[child + 1]) {
+            child += 1;
+        }
+        if !less(&v[node], &v[child]) {
+            break;
+        }
+        v.swap(node, child);
+        node = child;
+    };
+    for node in (0..v.len() / 2).rev() {
+        sift_down(v, node, v.len());
+    }
+    for end in (1..v.len()).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
 }
 
 /// Most members checked pairwise in [`first_duplicate`]: 32 members are

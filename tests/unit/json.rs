@@ -88,6 +88,51 @@ fn many_distinct_names_take_linearithmic_time() {
 }
 
 #[test]
+fn crafted_fingerprint_collisions_stay_linearithmic_and_exact() {
+    // Names of one length that share their first and last eight bytes all
+    // have one fingerprint; only a full comparison tells them apart.
+    let mut text = String::from("{");
+    let mut n = 0;
+    while text.len() < 256 * 1024 - 40 {
+        if n > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("\"aaaaaaaa{n:06x}zzzzzzzz\":0"));
+        n += 1;
+    }
+    text.push('}');
+    let started = std::time::Instant::now();
+    assert_eq!(parse_object(&text).map(|m| m.len()), Ok(n));
+    text.truncate(text.len() - 1);
+    text.push_str(",\"aaaaaaaa000007zzzzzzzz\":1}");
+    assert_eq!(
+        parse_object(&text),
+        Err(JsonError::DuplicateKey("aaaaaaaa000007zzzzzzzz".into()))
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 3, "{n} members took {elapsed:?}");
+}
+
+#[test]
+fn duplicates_are_found_on_both_sides_of_the_pairwise_limit() {
+    for members in [2, 31, 32, 33, 64, 200] {
+        let names: Vec<String> = (0..members).map(|i| format!("claim{i}")).collect();
+        let mut text = names
+            .iter()
+            .map(|n| format!("\"{n}\":1"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(parse_object(&format!("{{{text}}}")).is_ok(), "{members}");
+        text.push_str(&format!(",\"{}\":2", names[members / 2]));
+        assert_eq!(
+            parse_object(&format!("{{{text}}}")),
+            Err(JsonError::DuplicateKey(names[members / 2].clone())),
+            "{members}"
+        );
+    }
+}
+
+#[test]
 fn refuses_non_objects() {
     for text in ["[]", "\"x\"", "1", "null", "true", " [1] "] {
         assert_eq!(parse_object(text), Err(JsonError::NotAnObject), "{text}");
