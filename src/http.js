@@ -49,7 +49,8 @@ const EMPTY = new Uint8Array(0);
 /**
  * Sends a form POST (`form` given) or a GET, within `timeoutMs`, stopping
  * early if `caller` (an AbortSignal) aborts. Resolves to `{ status, meta, body }`
- * for the core: `meta` is `type \n location \n retry-after \n www-authenticate`.
+ * for the core: `meta` is `type \n location \n retry-after \n www-authenticate`,
+ * or empty for a 2xx.
  */
 export async function send(url, authorization, form, timeoutMs, caller) {
   if (caller?.aborted) throw hostError(ABORTED, "", 0);
@@ -79,9 +80,10 @@ export async function send(url, authorization, form, timeoutMs, caller) {
     } catch (e) {
       throw network(e, "fetch failed");
     }
-    const h = response.headers;
     const status = response.status;
-    const meta = `${response.type}\n${h.get("location") ?? ""}\n${h.get("retry-after") ?? ""}\n${h.get("www-authenticate") ?? ""}`;
+    // The type and the hint headers only matter to the core when the
+    // status is not 2xx (a redirect, an error); each read costs.
+    const meta = status >= 200 && status < 300 ? "" : describe(response);
     if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
       cancel(response.body);
       return { status, meta, body: EMPTY };
@@ -96,6 +98,12 @@ export async function send(url, authorization, form, timeoutMs, caller) {
     caller?.removeEventListener("abort", onAbort);
     giveBack(entry);
   }
+}
+
+/** `type \n location \n retry-after \n www-authenticate`, for the core. */
+function describe(response) {
+  const h = response.headers;
+  return `${response.type}\n${h.get("location") ?? ""}\n${h.get("retry-after") ?? ""}\n${h.get("www-authenticate") ?? ""}`;
 }
 
 /**

@@ -202,7 +202,8 @@ fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
 
 /// A response as `src/http.js` read it: the status, `meta` as
 /// `type \n location \n retry-after \n www-authenticate` (header values
-/// have no newline), and the body, empty for a redirect.
+/// have no newline; empty for a 2xx, where none of them matters), and the
+/// body, empty for a redirect.
 fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
     let mut fields = meta.split('\n');
     let mut next = || fields.next().filter(|f| !f.is_empty()).map(str::to_owned);
