@@ -26,10 +26,10 @@ use web_sys::AbortSignal;
 #[wasm_bindgen(skip_typescript)]
 pub struct Session {
     config: ClientConfig,
-    /// The token request, once its endpoint is known: at once for
-    /// `tokenUrl`, after discovery for `issuer`. A failed discovery leaves
-    /// it unknown, so the next request tries again.
-    request: Option<TokenRequest>,
+    /// With `issuer`, the token request once discovery found its endpoint
+    /// (see [`Session::request`]). A failed discovery leaves it unknown, so
+    /// the next request tries again.
+    discovered: Option<TokenRequest>,
     /// What a response must not echo ([`TokenRequest::secrets`]), made
     /// with the request rather than again for its response.
     secrets: Option<[String; 3]>,
@@ -49,10 +49,9 @@ impl Session {
             DEFAULT_SKEW_SECONDS
         };
         let config = ClientConfig::read(&reader).map_err(to_js)?;
-        let request = config.issuer.is_none().then(|| config.request.clone());
         Ok(Session {
             config,
-            request,
+            discovered: None,
             secrets: None,
             cache: TokenCache::new(skew),
         })
@@ -90,7 +89,7 @@ impl Session {
     /// known; `undefined` when it is.
     #[wasm_bindgen(js_name = metadataUrl)]
     pub fn metadata_url(&self, index: usize) -> Option<String> {
-        if self.request.is_some() {
+        if self.request().is_some() {
             return None;
         }
         let issuer = self.config.issuer.as_deref()?;
@@ -128,7 +127,7 @@ impl Session {
                 )
             })
             .map_err(to_js)?;
-        self.request = Some(TokenRequest {
+        self.discovered = Some(TokenRequest {
             endpoint,
             ..self.config.request.clone()
         });
@@ -141,7 +140,7 @@ impl Session {
     /// authorization is empty for `client_secret_post`.
     #[wasm_bindgen(js_name = tokenRequest)]
     pub fn token_request(&mut self) -> Result<String, JsValue> {
-        let request = self.request.as_ref().ok_or_else(|| {
+        let request = self.request().ok_or_else(|| {
             to_js(Error::options(
                 "the token endpoint is not known yet; discovery has not run",
             ))
@@ -166,8 +165,9 @@ impl Session {
         body: &[u8],
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let request = self.request.as_ref().unwrap_or(&self.config.request);
-        let secrets = self.secrets.get_or_insert_with(|| request.secrets());
+        // The secrets depend on the credentials only, not on the endpoint.
+        let config = &self.config;
+        let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let token =
             parse_token_response(&response(status, meta, body), now_ms, &secrets).map_err(to_js)?;
@@ -186,6 +186,17 @@ impl Session {
     /// Forgets the cached token.
     pub fn invalidate(&mut self) {
         self.cache.invalidate();
+    }
+}
+
+impl Session {
+    /// The token request, once its endpoint is known: the configured one
+    /// for `tokenUrl`, the discovered one for `issuer`.
+    fn request(&self) -> Option<&TokenRequest> {
+        match self.config.issuer {
+            None => Some(&self.config.request),
+            Some(_) => self.discovered.as_ref(),
+        }
     }
 }
 
