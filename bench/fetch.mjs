@@ -73,7 +73,8 @@ async function throughput(list, { rounds, total, concurrency }) {
     return n / (Number(process.hrtime.bigint() - t0) / 1e9);
   };
   for (const [, fn] of list) await burst(fn, Math.min(200, total)); // warm-up
-  for (let r = 0; r < rounds; r++) for (const [name, fn] of list) samples.get(name).push(await burst(fn, total));
+  // Alternate the order each round, so no contender always runs first.
+  for (let r = 0; r < rounds; r++) for (const [name, fn] of r % 2 ? [...list].reverse() : list) samples.get(name).push(await burst(fn, total));
   return new Map([...samples].map(([n, xs]) => [n, median(xs)]));
 }
 
@@ -112,10 +113,15 @@ export async function run() {
   // 2. Real HTTP to a local server.
   const server = await startServer();
   try {
-    const rps = await throughput(contenders(server.tokenUrl, () => realFetch), { rounds: quick ? 1 : 5, total: quick ? 200 : 2000, concurrency: 8 });
+    // Raw fetch runs twice, at both ends of each round: the gap between its
+    // two rows is the run's noise, which on a shared 2-core machine can be
+    // wider than the 5% the target allows.
+    const httpList = contenders(server.tokenUrl, () => realFetch);
+    httpList.push(["raw fetch (again)", httpList[0][1]]);
+    const rps = await throughput(httpList, { rounds: quick ? 1 : 7, total: quick ? 200 : 2000, concurrency: 8 });
     const raw = rps.get("raw fetch");
     results.http = Object.fromEntries(rps);
-    sections.push("**Real HTTP** to a local token server in another process (requests/s, 8 concurrent callers)\n\n" +
+    sections.push("**Real HTTP** to a local token server in another process (requests/s, 8 concurrent callers; raw fetch runs at both ends of each round, in alternating order, so its two rows show the noise)\n\n" +
       table(["client", "requests/s", "vs raw fetch"], [...rps].map(([n, r]) => [n, Math.round(r).toLocaleString("en"), fmtRatio(r / raw)])));
     const ours = rps.get("client-credentials");
     targets.push(["real HTTP within 5% of raw fetch requests/s", `${Math.round(ours)} vs ${Math.round(raw)} req/s (${fmtRatio(ours / raw)})`, ours >= 0.95 * raw]);
