@@ -145,21 +145,35 @@ pub fn parse_array(text: &str) -> Result<Vec<(Kind, &str)>, JsonError> {
 /// member already has (or, with three or more twins, of one of them).
 ///
 /// Names are compared by [`fingerprint`] first, and only on equal
-/// fingerprints by value. Up to [`PAIRWISE_MAX`] members (a typical token has 10 to 30
-/// claims) every pair of hashes is compared, which is cheaper than sorting
-/// them. Beyond that the hashes are sorted, keeping this O(n log n):
+/// fingerprints by value. Up to [`PAIRWISE_MAX`] members (a typical token
+/// has 10 to 30 claims) a small hash table finds twins, with at most
+/// `PAIRWISE_MAX` comparisons per member even when fingerprints are
+/// crafted to collide. Beyond that the fingerprints are sorted, keeping
+/// this O(n log n):
 /// comparing every pair took 12 s on a 256 KiB response of 30,000 distinct
 /// short names, time in which a Worker's isolate is blocked and no timeout
 /// can fire.
 fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
     if members.len() <= PAIRWISE_MAX {
-        let mut hashes = [0u64; PAIRWISE_MAX];
-        for (hash, m) in hashes.iter_mut().zip(members) {
-            *hash = fingerprint(m.name.as_bytes());
+        // A small open-addressing table: each member is inserted in
+        // document order, so the first one that meets its twin is the
+        // first duplicate. Twice as many slots as members keeps probes short.
+        let mut fingerprints = [0u64; 2 * PAIRWISE_MAX];
+        let mut slots = [0u8; 2 * PAIRWISE_MAX]; // member index + 1; 0 is empty
+        for (j, m) in members.iter().enumerate() {
+            let f = fingerprint(m.name.as_bytes());
+            let mut at = (f ^ f >> 32) as usize % slots.len();
+            while slots[at] != 0 {
+                let i = usize::from(slots[at] - 1);
+                if fingerprints[at] == f && members[i].name == m.name {
+                    return Some(j);
+                }
+                at = (at + 1) % slots.len();
+            }
+            fingerprints[at] = f;
+            slots[at] = j as u8 + 1;
         }
-        return (1..members.len()).find(|&j| {
-            (0..j).any(|i| hashes[i] == hashes[j] && members[i].name == members[j].name)
-        });
+        return None;
     }
     let mut order: Vec<(u64, usize)> = members
         .iter()
@@ -208,24 +222,25 @@ fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     }
 }
 
-/// Most members checked pairwise in [`first_duplicate`]: 32 members are
-/// 496 comparisons of two integers.
+/// Most members checked with the small table in [`first_duplicate`].
 const PAIRWISE_MAX: usize = 32;
 
-/// A cheap fingerprint of a name: its length and its first and last eight
-/// bytes. Names of up to 16 bytes (nearly every claim name) are told apart
-/// exactly; longer ones that share both ends are compared in full, so a
-/// crafted collision slows the check but can't fool it. Much cheaper than
-/// hashing every byte, which measured as a third of the duplicate check.
+/// A cheap fingerprint of a name, from its length and its first and last
+/// eight bytes: much cheaper than hashing every byte, which measured as a
+/// third of the duplicate check. Names with equal fingerprints are compared
+/// in full, so a collision, crafted or not, costs a comparison but can't
+/// fool the check.
 fn fingerprint(name: &[u8]) -> u64 {
-    let n = name.len().min(8);
-    let mut head = [0u8; 8];
-    let mut tail = [0u8; 8];
-    head[..n].copy_from_slice(&name[..n]);
-    tail[..n].copy_from_slice(&name[name.len() - n..]);
-    u64::from_le_bytes(head)
-        ^ u64::from_le_bytes(tail).rotate_left(29)
-        ^ (name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    let word = |bytes: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(bytes);
+        u64::from_le_bytes(w)
+    };
+    let (head, tail) = match name.len() {
+        8.. => (word(&name[..8]), word(&name[name.len() - 8..])),
+        _ => (name.iter().fold(0, |v, &b| v << 8 | u64::from(b)), 0),
+    };
+    head ^ tail.rotate_left(29) ^ (name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Decodes the inside of a JSON string literal (already validated).
@@ -293,6 +308,23 @@ fn attention(word: u64) -> u64 {
         | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS)
 }
 
+/// The reader's own failures: small and `Copy`, so that the `?` on every
+/// token costs nothing; [`JsonError`] is made from it once, at the end.
+#[derive(Clone, Copy)]
+enum Bad {
+    Syntax(usize),
+    TooDeep,
+}
+
+impl From<Bad> for JsonError {
+    fn from(bad: Bad) -> Self {
+        match bad {
+            Bad::Syntax(at) => JsonError::Syntax(at),
+            Bad::TooDeep => JsonError::TooDeep,
+        }
+    }
+}
+
 struct Reader<'a> {
     s: &'a [u8],
     text: &'a str,
@@ -313,19 +345,19 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn expect(&mut self, b: u8) -> Result<(), JsonError> {
+    fn expect(&mut self, b: u8) -> Result<(), Bad> {
         if self.peek() == Some(b) {
             self.i += 1;
             Ok(())
         } else {
-            Err(JsonError::Syntax(self.i))
+            Err(Bad::Syntax(self.i))
         }
     }
 
     /// Reads one value (after whitespace) and returns its kind.
-    fn value(&mut self, depth: usize) -> Result<Kind, JsonError> {
+    fn value(&mut self, depth: usize) -> Result<Kind, Bad> {
         if depth > MAX_DEPTH {
-            return Err(JsonError::TooDeep);
+            return Err(Bad::TooDeep);
         }
         self.ws();
         match self.peek() {
@@ -349,7 +381,7 @@ impl<'a> Reader<'a> {
                             self.i += 1;
                             return Ok(Kind::Object);
                         }
-                        _ => return Err(JsonError::Syntax(self.i)),
+                        _ => return Err(Bad::Syntax(self.i)),
                     }
                 }
             }
@@ -369,7 +401,7 @@ impl<'a> Reader<'a> {
                             self.i += 1;
                             return Ok(Kind::Array);
                         }
-                        _ => return Err(JsonError::Syntax(self.i)),
+                        _ => return Err(Bad::Syntax(self.i)),
                     }
                 }
             }
@@ -378,12 +410,12 @@ impl<'a> Reader<'a> {
             Some(b'f') => self.literal(b"false", Kind::Bool),
             Some(b'n') => self.literal(b"null", Kind::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(JsonError::Syntax(self.i)),
+            _ => Err(Bad::Syntax(self.i)),
         }
     }
 
     /// Reads the members of the object at the cursor, which is on `{`.
-    fn object_members(&mut self) -> Result<Vec<Member<'a>>, JsonError> {
+    fn object_members(&mut self) -> Result<Vec<Member<'a>>, Bad> {
         self.i += 1;
         let mut members = Vec::with_capacity(32);
         self.ws();
@@ -396,7 +428,7 @@ impl<'a> Reader<'a> {
             let name_at = self.i;
             let (inner, escaped) = self.string()?;
             let name = if escaped {
-                unescape(inner).ok_or(JsonError::Syntax(name_at))?
+                unescape(inner).ok_or(Bad::Syntax(name_at))?
             } else {
                 Cow::Borrowed(inner)
             };
@@ -417,17 +449,17 @@ impl<'a> Reader<'a> {
                     self.i += 1;
                     return Ok(members);
                 }
-                _ => return Err(JsonError::Syntax(self.i)),
+                _ => return Err(Bad::Syntax(self.i)),
             }
         }
     }
 
-    fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Kind, JsonError> {
+    fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Kind, Bad> {
         if self.s[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(kind)
         } else {
-            Err(JsonError::Syntax(self.i))
+            Err(Bad::Syntax(self.i))
         }
     }
 
@@ -439,7 +471,7 @@ impl<'a> Reader<'a> {
         self.i - start
     }
 
-    fn number(&mut self) -> Result<Kind, JsonError> {
+    fn number(&mut self) -> Result<Kind, Bad> {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -448,12 +480,12 @@ impl<'a> Reader<'a> {
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return Err(JsonError::Syntax(self.i)),
+            _ => return Err(Bad::Syntax(self.i)),
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
             if self.digits() == 0 {
-                return Err(JsonError::Syntax(self.i));
+                return Err(Bad::Syntax(self.i));
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -462,7 +494,7 @@ impl<'a> Reader<'a> {
                 self.i += 1;
             }
             if self.digits() == 0 {
-                return Err(JsonError::Syntax(self.i));
+                return Err(Bad::Syntax(self.i));
             }
         }
         Ok(Kind::Number)
@@ -501,7 +533,7 @@ impl<'a> Reader<'a> {
     /// whether it has escapes (so a caller that wants the value knows
     /// whether it must unescape, without scanning again).
     #[inline(always)]
-    fn string(&mut self) -> Result<(&'a str, bool), JsonError> {
+    fn string(&mut self) -> Result<(&'a str, bool), Bad> {
         self.expect(b'"')?;
         let start = self.i;
         let mut escaped = false;
@@ -522,15 +554,15 @@ impl<'a> Reader<'a> {
                             self.i += 1;
                             for _ in 0..4 {
                                 if !self.peek().is_some_and(|b| b.is_ascii_hexdigit()) {
-                                    return Err(JsonError::Syntax(self.i));
+                                    return Err(Bad::Syntax(self.i));
                                 }
                                 self.i += 1;
                             }
                         }
-                        _ => return Err(JsonError::Syntax(self.i)),
+                        _ => return Err(Bad::Syntax(self.i)),
                     }
                 }
-                _ => return Err(JsonError::Syntax(self.i)),
+                _ => return Err(Bad::Syntax(self.i)),
             }
         }
     }
