@@ -25,8 +25,7 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
         if scratch.is_empty() {
             scratch.resize(jwt::MAX_TOKEN_LENGTH, 0);
         }
-        let copied = host::copy_token(&token, &mut scratch);
-        let decoded = match copied {
+        let text = match host::copy_token(&token, &mut scratch) {
             -1 => Err(Error::jwt(format!(
                 "decodeJwt expects the token as a string, got {}",
                 type_name(&token)
@@ -40,16 +39,23 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
                     .err()
                     .unwrap_or_else(|| Error::jwt("the token is too long")))
             }
-            n if n >= 0 => match jwt::utf8(&scratch[..n as usize]) {
-                Some(text) => jwt::decode(text),
-                None => Err(Error::jwt("the token is not text")),
-            },
+            n if n >= 0 => {
+                jwt::utf8(&scratch[..n as usize]).ok_or_else(|| Error::jwt("the token is not text"))
+            }
             // Not ASCII, so not a JWT; the general path names the problem.
-            _ => jwt::decode(&String::from(token.unchecked_ref::<JsString>())),
-        };
-        let decoded = decoded.map_err(to_js)?;
-        host::decoded_jwt(decoded.as_json(), &token, decoded.signature_start() as u32)
-            .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+            _ => Err(
+                jwt::decode(&String::from(token.unchecked_ref::<JsString>()))
+                    .err()
+                    .unwrap_or_else(|| Error::jwt("the token is not a JWT")),
+            ),
+        }
+        .map_err(to_js)?;
+        DECODER.with(|decoder| {
+            let mut decoder = decoder.borrow_mut();
+            let decoded = decoder.decode(text).map_err(to_js)?;
+            host::decoded_jwt(decoded.as_json(), &token, decoded.signature_start() as u32)
+                .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+        })
     })
 }
 
@@ -80,6 +86,9 @@ fn text_of(v: &JsValue) -> Option<String> {
 }
 
 thread_local! {
+    /// The decoder's buffers, reused from one `decodeJwt` to the next.
+    static DECODER: std::cell::RefCell<jwt::Decoder> = std::cell::RefCell::new(jwt::Decoder::default());
+
     /// Where [`text_of`] copies strings in.
     static TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 

@@ -74,53 +74,98 @@ impl core::fmt::Debug for DecodedJwt {
 
 /// Decodes a compact JWS. See the module docs for the rules.
 pub fn decode(token: &str) -> Result<DecodedJwt, Error> {
-    if token.is_empty() {
-        return Err(Error::jwt(
-            "the token is empty; pass a JWT such as the access token from the token response",
-        ));
-    }
-    if token.len() > MAX_TOKEN_LENGTH {
-        return Err(too_long(token.len()));
-    }
-    // Find the two dots; count further ones only when there are any, to
-    // name a JWE (five segments) in the error.
-    let first = find_dot(token, 0);
-    let second = first.and_then(|f| find_dot(token, f + 1));
-    let (Some(first), Some(second)) = (first, second) else {
-        return Err(segments(token.matches('.').count()));
-    };
-    if find_dot(token, second + 1).is_some() {
-        let count = token.matches('.').count();
-        if count == 4 {
-            return Err(Error::jwt("this is an encrypted JWT (JWE, five segments); it can't be decoded without the decryption key, and decodeJwt reads signed JWTs (JWS) only"));
-        }
-        return Err(segments(count));
-    }
-    let dots = [first, second];
-    let header = &token[..dots[0]];
-    let payload = &token[dots[0] + 1..dots[1]];
-    let signature_text = &token[dots[1] + 1..];
-
-    // Each segment is decoded into `scratch`, checked, then appended to the
-    // result as text, so no byte is checked for UTF-8 twice.
-    let mut scratch = Vec::with_capacity(token.len());
-    let mut json = String::with_capacity(token.len() + 32);
-    json.push_str("{\"header\":");
-    let header = segment(header, "header", &mut scratch, &mut json)?;
-    json.push_str(",\"payload\":");
-    let payload = segment(payload, "payload", &mut scratch, &mut json)?;
-    // The signature is not verified, but it must still be strict base64url.
-    if !base64url::is_valid(signature_text) {
-        return Err(Error::jwt("the JWT signature segment is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)"));
-    }
-    json.push('}');
+    let mut decoder = Decoder::default();
+    let decoded = decoder.decode(token)?;
     Ok(DecodedJwt {
-        json,
-        header,
-        payload,
-        signature: signature_text.to_owned(),
-        signature_start: dots[1] + 1,
+        json: decoded.json.to_owned(),
+        header: decoded.header,
+        payload: decoded.payload,
+        signature: token[decoded.signature_start..].to_owned(),
+        signature_start: decoded.signature_start,
     })
+}
+
+/// Buffers reused from one token to the next, so that decoding many tokens
+/// allocates nothing once they have grown: the binding keeps one.
+#[derive(Default)]
+pub struct Decoder {
+    scratch: Vec<u8>,
+    json: String,
+}
+
+/// A token decoded by a [`Decoder`]: its JSON text lives in the decoder
+/// until the next call.
+pub struct Decoded<'d> {
+    json: &'d str,
+    header: Range<usize>,
+    payload: Range<usize>,
+    signature_start: usize,
+}
+
+impl Decoded<'_> {
+    /// Header and payload as `{"header":…,"payload":…}`.
+    pub fn as_json(&self) -> &str {
+        self.json
+    }
+
+    /// Where the signature segment starts in the token (see
+    /// [`DecodedJwt::signature_start`]).
+    pub fn signature_start(&self) -> usize {
+        self.signature_start
+    }
+}
+
+impl Decoder {
+    /// Decodes a compact JWS with this decoder's buffers. See the module
+    /// docs for the rules.
+    pub fn decode(&mut self, token: &str) -> Result<Decoded<'_>, Error> {
+        if token.is_empty() {
+            return Err(Error::jwt(
+                "the token is empty; pass a JWT such as the access token from the token response",
+            ));
+        }
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(too_long(token.len()));
+        }
+        // Find the two dots; count further ones only when there are any, to
+        // name a JWE (five segments) in the error.
+        let first = find_dot(token, 0);
+        let second = first.and_then(|f| find_dot(token, f + 1));
+        let (Some(first), Some(second)) = (first, second) else {
+            return Err(segments(token.matches('.').count()));
+        };
+        if find_dot(token, second + 1).is_some() {
+            let count = token.matches('.').count();
+            if count == 4 {
+                return Err(Error::jwt("this is an encrypted JWT (JWE, five segments); it can't be decoded without the decryption key, and decodeJwt reads signed JWTs (JWS) only"));
+            }
+            return Err(segments(count));
+        }
+        let dots = [first, second];
+        let header = &token[..dots[0]];
+        let payload = &token[dots[0] + 1..dots[1]];
+        let signature_text = &token[dots[1] + 1..];
+
+        // Each segment is decoded into `scratch`, checked, then appended to the
+        // result as text, so no byte is checked for UTF-8 twice.
+        let (scratch, json) = (&mut self.scratch, &mut self.json);
+        json.clear();
+        json.push_str("{\"header\":");
+        let header = segment(header, "header", scratch, json)?;
+        json.push_str(",\"payload\":");
+        let payload = segment(payload, "payload", scratch, json)?;
+        // The signature is not verified, but it must still be strict base64url.
+        if !base64url::is_valid(signature_text) {
+            return Err(Error::jwt("the JWT signature segment is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)"));
+        }
+        json.push('}');
+        Ok(Decoded {
+            json,
+            header,
+            payload,
+            signature_start: dots[1] + 1,
+        })
+    }
 }
 
 fn segments(dots: usize) -> Error {
