@@ -103,44 +103,6 @@ pub fn parse_object(text: &str) -> Result<Vec<Member<'_>>, JsonError> {
     Ok(members)
 }
 
-/// Up to [`PAIRWISE_MAX`] names in a small open-addressing table, keyed by
-/// [`fingerprint`]; names are compared in full on equal fingerprints.
-struct NameTable<'a> {
-    fingerprints: [u64; 2 * PAIRWISE_MAX],
-    names: [&'a str; 2 * PAIRWISE_MAX],
-    used: [bool; 2 * PAIRWISE_MAX],
-}
-
-impl Default for NameTable<'_> {
-    fn default() -> Self {
-        NameTable {
-            fingerprints: [0; 2 * PAIRWISE_MAX],
-            names: [""; 2 * PAIRWISE_MAX],
-            used: [false; 2 * PAIRWISE_MAX],
-        }
-    }
-}
-
-impl<'a> NameTable<'a> {
-    /// Adds `name`; true if it was already there. Holds at most
-    /// [`PAIRWISE_MAX`] names in twice as many slots, so probes stay short
-    /// and the table never fills.
-    fn insert(&mut self, name: &'a str) -> bool {
-        let f = fingerprint(name.as_bytes());
-        let mut at = (f ^ f >> 32) as usize % self.used.len();
-        while self.used[at] {
-            if self.fingerprints[at] == f && self.names[at] == name {
-                return true;
-            }
-            at = (at + 1) % self.used.len();
-        }
-        self.used[at] = true;
-        self.fingerprints[at] = f;
-        self.names[at] = name;
-        false
-    }
-}
-
 /// Parses `text` as one JSON array and returns each element's kind and raw
 /// text, in order.
 pub fn parse_array(text: &str) -> Result<Vec<(Kind, &str)>, JsonError> {
@@ -184,7 +146,7 @@ pub fn parse_array(text: &str) -> Result<Vec<(Kind, &str)>, JsonError> {
 ///
 /// Names are compared by [`fingerprint`] first, and only on equal
 /// fingerprints by value. Up to [`PAIRWISE_MAX`] members (a typical token
-/// has 10 to 30 claims) a [`NameTable`] finds twins, with at most
+/// has 10 to 30 claims) a small hash table finds twins, with at most
 /// `PAIRWISE_MAX` comparisons per member even when fingerprints are
 /// crafted to collide. Beyond that the fingerprints are sorted, keeping
 /// this O(n log n):
@@ -193,10 +155,27 @@ pub fn parse_array(text: &str) -> Result<Vec<(Kind, &str)>, JsonError> {
 /// can fire.
 fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
     if members.len() <= PAIRWISE_MAX {
-        // Inserted in document order, so the first name already in the
-        // table is the first duplicate.
-        let mut seen = NameTable::default();
-        return members.iter().position(|m| seen.insert(&m.name));
+        // A small open-addressing table: each member is inserted in
+        // document order, so the first one that meets its twin is the
+        // first duplicate. Twice as many slots as members keeps probes short.
+        let mut fingerprints = [0u64; 2 * PAIRWISE_MAX];
+        let mut slots = [0u8; 2 * PAIRWISE_MAX]; // member index + 1; 0 is empty
+        for (j, m) in members.iter().enumerate() {
+            let f = fingerprint(m.name.as_bytes());
+            // The top bits of a multiplicative hash: short names differ
+            // mostly in their low bytes, which would crowd a few slots.
+            let mut at = (f.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % slots.len();
+            while slots[at] != 0 {
+                let i = usize::from(slots[at] - 1);
+                if fingerprints[at] == f && members[i].name == m.name {
+                    return Some(j);
+                }
+                at = (at + 1) % slots.len();
+            }
+            fingerprints[at] = f;
+            slots[at] = j as u8 + 1;
+        }
+        return None;
     }
     let mut order: Vec<(u64, usize)> = members
         .iter()
@@ -245,7 +224,8 @@ fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     }
 }
 
-/// Most members checked with a [`NameTable`].
+/// Most members checked with the small table in [`first_duplicate`]; its
+/// 64 slots are the top 6 bits of a hash.
 const PAIRWISE_MAX: usize = 32;
 
 /// A cheap fingerprint of a name, from its length and its first and last
