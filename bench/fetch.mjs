@@ -51,7 +51,8 @@ async function latencies(list, { rounds, calls }) {
   const samples = new Map(list.map(([n]) => [n, []]));
   for (const [, fn] of list) for (let i = 0; i < calls; i++) await fn(); // warm-up
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of list) {
+    // Alternate the order each round, so no contender always runs first.
+    for (const [name, fn] of r % 2 ? [...list].reverse() : list) {
       for (let i = 0; i < calls; i++) {
         const t0 = process.hrtime.bigint();
         await fn();

@@ -57,7 +57,8 @@ export async function compare(contenders, { rounds = quick ? 3 : 9, iterations, 
     else timePerCall(fn, { iterations: warmup });
   }
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of contenders) {
+    // Alternate the order each round, so no contender always runs first.
+    for (const [name, fn] of r % 2 ? [...contenders].reverse() : contenders) {
       samples.get(name).push(async ? await timePerCallAsync(fn, { iterations }) : timePerCall(fn, { iterations }));
     }
   }
