@@ -120,12 +120,15 @@ export async function run() {
     const httpList = contenders(server.tokenUrl, () => realFetch);
     httpList.push(["raw fetch (again)", httpList[0][1]]);
     const rps = await throughput(httpList, { rounds: quick ? 1 : 7, total: quick ? 200 : 2000, concurrency: 8 });
-    const raw = rps.get("raw fetch");
+    // The baseline is the mean of raw fetch's two rows.
+    const rawRows = [rps.get("raw fetch"), rps.get("raw fetch (again)")];
+    const raw = (rawRows[0] + rawRows[1]) / 2;
+    const noise = Math.max(...rawRows) / Math.min(...rawRows) - 1;
     results.http = Object.fromEntries(rps);
-    sections.push("**Real HTTP** to a local token server in another process (requests/s, 8 concurrent callers; raw fetch runs at both ends of each round, in alternating order, so its two rows show the noise)\n\n" +
-      table(["client", "requests/s", "vs raw fetch"], [...rps].map(([n, r]) => [n, Math.round(r).toLocaleString("en"), fmtRatio(r / raw)])));
+    sections.push(`**Real HTTP** to a local token server in another process (requests/s, 8 concurrent callers). Raw fetch runs at both ends of each round, in alternating order; its two rows differ by ${Math.round(noise * 100)}% here, which is this run's noise, and their mean is the baseline.\n\n` +
+      table(["client", "requests/s", "vs raw fetch (mean of its two rows)"], [...rps].map(([n, r]) => [n, Math.round(r).toLocaleString("en"), fmtRatio(r / raw)])));
     const ours = rps.get("client-credentials");
-    targets.push(["real HTTP within 5% of raw fetch requests/s", `${Math.round(ours)} vs ${Math.round(raw)} req/s (${fmtRatio(ours / raw)})`, ours >= 0.95 * raw]);
+    targets.push(["real HTTP within 5% of raw fetch requests/s", `${Math.round(ours)} vs ${Math.round(raw)} req/s (${fmtRatio(ours / raw)}; raw fetch's own two rows differ by ${Math.round(noise * 100)}%)`, ours >= 0.95 * raw]);
 
     // 3. Cached getToken(): ours against @badgateway's OAuth2Fetch.
     const client = new TokenClient({ tokenUrl: server.tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
