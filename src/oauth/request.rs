@@ -42,8 +42,8 @@ pub struct TokenRequest {
     pub timeout_ms: u32,
 }
 
-/// What to send to the authorization server: the one shape
-/// [`crate::http`] knows how to fetch.
+/// What to send to the authorization server: the one shape `src/http.js`
+/// sends (a form POST, or a GET without a form).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub url: String,
