@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Diagnostic, not a target: over real HTTP to the bench's token server, how
+// much each layer costs against raw fetch. `send` is src/http.js alone (the
+// timeout's signal, manual redirects, the body reader); `send+session` adds
+// the core's Session (options, request, response); `ours` is the public
+// fetchClientCredentialsToken. The order alternates each round, and raw
+// fetch runs twice so its own spread shows the noise.
+//   node bench/diagnostics/http-layers.mjs
+import { fork } from "node:child_process";
+import { fetchClientCredentialsToken } from "client-credentials";
+import { send } from "../../dist/http.js";
+import { Session } from "../../dist/client_credentials.js";
+import { median } from "../lib.mjs";
+
+const child = fork(new URL("../token-server.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+const port = await new Promise((resolve) => child.once("message", (m) => resolve(m.port)));
+const tokenUrl = `http://127.0.0.1:${port}/token`;
+const options = { tokenUrl, clientId: "archival-service", clientSecret: "bL1a2V2kouKh4sBMX0UrSmc0d3qubD1a" };
+const basic = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString("base64")}`;
+const headers = { authorization: basic, "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+const raw = async (extra = {}) => (await fetch(tokenUrl, { method: "POST", headers, body: "grant_type=client_credentials", ...extra })).json();
+
+const list = [
+  ["raw fetch", () => raw()],
+  ["raw + AbortSignal", () => raw({ signal: new AbortController().signal })],
+  ["raw + redirect: manual", () => raw({ redirect: "manual" })],
+  ["send (src/http.js)", () => send(tokenUrl, basic, "grant_type=client_credentials", 10_000, undefined)],
+  ["send + Session", async () => {
+    const session = new Session(options, false);
+    try {
+      const [url, authorization, form] = session.tokenRequest().split("\n");
+      const res = await send(url, authorization, form, 10_000, undefined);
+      return session.acceptToken(res.status, res.meta, res.body, Date.now());
+    } finally {
+      session.free();
+    }
+  }],
+  ["fetchClientCredentialsToken", () => fetchClientCredentialsToken(options)],
+  ["raw fetch (again)", () => raw()],
+];
+const burst = async (fn, n) => {
+  let left = n;
+  const worker = async () => { while (left-- > 0) await fn(); };
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+};
+const samples = new Map(list.map(([name]) => [name, []]));
+for (const [, fn] of list) await burst(fn, 300);
+for (let r = 0; r < 9; r++) for (const [name, fn] of r % 2 ? [...list].reverse() : list) samples.get(name).push(await burst(fn, 1000));
+const base = (median(samples.get("raw fetch")) + median(samples.get("raw fetch (again)"))) / 2;
+for (const [name, xs] of samples) console.log(`${name.padEnd(28)} ${String(Math.round(median(xs))).padStart(6)} req/s  ${(median(xs) / base).toFixed(2)}×`);
+child.kill();
