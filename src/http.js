@@ -44,6 +44,7 @@ function takeController() {
 function giveBack(entry) {
   if (POOLED && !entry.controller.signal.aborted && entry.uses < MAX_USES && idle.length < POOL_SIZE) idle.push(entry);
 }
+
 const EMPTY = new Uint8Array(0);
 
 /**
