@@ -31,7 +31,7 @@ pub struct Session {
     /// the next request tries again.
     discovered: Option<TokenRequest>,
     /// What a response must not echo ([`TokenRequest::secrets`]), made
-    /// with the request rather than again for its response.
+    /// once for the session's first response, not again for each.
     secrets: Option<[String; 3]>,
     cache: TokenCache,
 }
@@ -139,24 +139,21 @@ impl Session {
     /// the header is Base64, the form is percent-encoded). The
     /// authorization is empty for `client_secret_post`.
     #[wasm_bindgen(js_name = tokenRequest)]
-    pub fn token_request(&mut self) -> Result<String, JsValue> {
+    pub fn token_request(&self) -> Result<String, JsValue> {
         let request = self.request().ok_or_else(|| {
             to_js(Error::options(
                 "the token endpoint is not known yet; discovery has not run",
             ))
         })?;
         let http = request.to_http();
-        if self.secrets.is_none() {
-            self.secrets = Some(request.secrets());
-        }
         let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
         let form = http.form.as_ref().map_or("", |f| f.expose());
         Ok(format!("{}\n{authorization}\n{form}", http.url))
     }
 
     /// Reads the token response that arrived at `now_ms`: the result object,
-    /// or the error, with every echo of the secret redacted. A session of a
-    /// `TokenClient` caches the token's timing.
+    /// or the error, with every echo of the secret redacted. The token's
+    /// timing goes into the cache, which only a `TokenClient` consults.
     #[wasm_bindgen(js_name = acceptToken)]
     pub fn accept_token(
         &mut self,

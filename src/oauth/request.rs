@@ -54,23 +54,6 @@ pub struct HttpRequest {
     pub form: Option<Secret>,
 }
 
-impl HttpRequest {
-    /// A GET without credentials, such as a metadata request.
-    pub fn get(url: impl Into<String>) -> Self {
-        HttpRequest {
-            url: url.into(),
-            authorization: None,
-            form: None,
-        }
-    }
-
-    /// Whether the request carries credentials, and so must never follow a
-    /// redirect.
-    pub fn has_credentials(&self) -> bool {
-        self.authorization.is_some() || self.form.is_some()
-    }
-}
-
 impl TokenRequest {
     /// Validates the parts that [`Endpoint`] and [`Credentials`] don't: the
     /// scope list, resource indicators, extra parameters and timeout.
