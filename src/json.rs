@@ -145,21 +145,20 @@ pub fn parse_array(text: &str) -> Result<Vec<(Kind, &str)>, JsonError> {
 /// member already has (or, with three or more twins, of one of them).
 ///
 /// Names are compared by [`fingerprint`] first, and only on equal
-/// fingerprints by value. Up to [`PAIRWISE_MAX`] members (a typical token
+/// fingerprints by value. Up to [`TABLE_MAX_MEMBERS`] members (a typical token
 /// has 10 to 30 claims) a small hash table finds twins, with at most
-/// `PAIRWISE_MAX` comparisons per member even when fingerprints are
+/// `TABLE_MAX_MEMBERS` comparisons per member even when fingerprints are
 /// crafted to collide. Beyond that the fingerprints are sorted, keeping
-/// this O(n log n):
-/// comparing every pair took 12 s on a 256 KiB response of 30,000 distinct
-/// short names, time in which a Worker's isolate is blocked and no timeout
-/// can fire.
+/// this O(n log n): comparing every pair took 12 s on a 256 KiB response of
+/// 30,000 distinct short names, time in which a Worker's isolate is blocked
+/// and no timeout can fire.
 fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
-    if members.len() <= PAIRWISE_MAX {
+    if members.len() <= TABLE_MAX_MEMBERS {
         // A small open-addressing table: each member is inserted in
         // document order, so the first one that meets its twin is the
         // first duplicate. Twice as many slots as members keeps probes short.
-        let mut fingerprints = [0u64; 2 * PAIRWISE_MAX];
-        let mut slots = [0u8; 2 * PAIRWISE_MAX]; // member index + 1; 0 is empty
+        let mut fingerprints = [0u64; 2 * TABLE_MAX_MEMBERS];
+        let mut slots = [0u8; 2 * TABLE_MAX_MEMBERS]; // member index + 1; 0 is empty
         for (j, m) in members.iter().enumerate() {
             let f = fingerprint(m.name.as_bytes());
             // The top bits of a multiplicative hash: short names differ
@@ -199,7 +198,7 @@ fn first_duplicate(members: &[Member<'_>]) -> Option<usize> {
 /// Sorts in O(n log n) at worst, in place. Not the standard library's
 /// sort: that one's pattern-defeating quicksort and its small-sort helpers
 /// were 9 KB of wasm, for a path that only objects of more than
-/// [`PAIRWISE_MAX`] members take.
+/// [`TABLE_MAX_MEMBERS`] members take.
 fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     let sift_down = |v: &mut [T], mut node: usize, end: usize| loop {
         let mut child = 2 * node + 1;
@@ -226,7 +225,7 @@ fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
 
 /// Most members checked with the small table in [`first_duplicate`]; its
 /// 64 slots are the top 6 bits of a hash.
-const PAIRWISE_MAX: usize = 32;
+const TABLE_MAX_MEMBERS: usize = 32;
 
 /// A cheap fingerprint of a name, from its length and its first and last
 /// eight bytes: much cheaper than hashing every byte, which measured as a
@@ -420,7 +419,8 @@ impl<'a> Reader<'a> {
     /// Reads the members of the object at the cursor, which is on `{`.
     fn object_members(&mut self) -> Result<Vec<Member<'a>>, Bad> {
         self.i += 1;
-        let mut members = Vec::with_capacity(32);
+        // Room for a typical token's claims without growing.
+        let mut members = Vec::with_capacity(TABLE_MAX_MEMBERS);
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;

@@ -98,7 +98,7 @@ fn crafted_fingerprint_collisions_stay_linearithmic_and_exact() {
 }
 
 #[test]
-fn duplicates_are_found_on_both_sides_of_the_pairwise_limit() {
+fn duplicates_are_found_on_both_sides_of_the_table_limit() {
     for members in [2, 31, 32, 33, 64, 200] {
         let names: Vec<String> = (0..members).map(|i| format!("claim{i}")).collect();
         let mut text = names
