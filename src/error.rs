@@ -58,8 +58,40 @@ pub enum Error {
     InvalidResponse(String),
     /// `ERR_INVALID_OPTIONS`: an option is missing, ill-typed or unsafe.
     InvalidOptions(String),
-    /// `ERR_INVALID_JWT`: `decodeJwt` could not decode the input.
+    /// `ERR_INVALID_JWT`: `decodeJwt` or `verifyJwt` could not decode the
+    /// input as a compact JWS JWT.
     InvalidJwt(String),
+    /// `ERR_JWT_ALG`: the header's `alg` is missing, `none`, not among the
+    /// allowed algorithms, or does not fit the key (RFC 8725 §3.1).
+    JwtAlg(String),
+    /// `ERR_JWT_SIGNATURE`: no candidate key verifies the signature.
+    JwtSignature(String),
+    /// `ERR_JWT_EXPIRED`: `exp` has passed, or `iat` is older than
+    /// `maxTokenAgeSeconds`.
+    JwtExpired {
+        /// `exp` or `iat`.
+        claim: &'static str,
+        /// What to check.
+        message: String,
+    },
+    /// `ERR_JWT_NOT_YET_VALID`: `nbf`, or `iat`, is in the future.
+    JwtNotYetValid {
+        /// `nbf` or `iat`.
+        claim: &'static str,
+        /// What to check.
+        message: String,
+    },
+    /// `ERR_JWT_CLAIM`: a claim (or the header's `typ`) is missing or
+    /// wrong.
+    JwtClaim {
+        /// The claim's name: `iss`, `aud`, `azp`, `typ`, `exp`, `iat`, `nbf`.
+        claim: &'static str,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// `ERR_JWKS_NO_KEY`: no key of the key set fits the token's `kid` and
+    /// `alg`, after a refetch when one was allowed.
+    JwksNoKey(String),
 }
 
 /// Response headers worth surfacing on an error: when to retry (RFC 9110
@@ -84,6 +116,22 @@ impl Error {
             Error::InvalidResponse(_) => "ERR_INVALID_RESPONSE",
             Error::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
             Error::InvalidJwt(_) => "ERR_INVALID_JWT",
+            Error::JwtAlg(_) => "ERR_JWT_ALG",
+            Error::JwtSignature(_) => "ERR_JWT_SIGNATURE",
+            Error::JwtExpired { .. } => "ERR_JWT_EXPIRED",
+            Error::JwtNotYetValid { .. } => "ERR_JWT_NOT_YET_VALID",
+            Error::JwtClaim { .. } => "ERR_JWT_CLAIM",
+            Error::JwksNoKey(_) => "ERR_JWKS_NO_KEY",
+        }
+    }
+
+    /// The claim a verification failure is about, for `err.claim`.
+    pub fn claim(&self) -> Option<&'static str> {
+        match self {
+            Error::JwtExpired { claim, .. }
+            | Error::JwtNotYetValid { claim, .. }
+            | Error::JwtClaim { claim, .. } => Some(claim),
+            _ => None,
         }
     }
 
@@ -135,9 +183,15 @@ impl fmt::Display for Error {
                 "no complete response within timeoutMs ({timeout_ms} ms); raise timeoutMs or check the server"
             ),
             Error::Aborted => f.write_str("the request was aborted by the caller's signal"),
-            Error::InvalidResponse(m) | Error::InvalidOptions(m) | Error::InvalidJwt(m) => {
-                f.write_str(m)
-            }
+            Error::InvalidResponse(m)
+            | Error::InvalidOptions(m)
+            | Error::InvalidJwt(m)
+            | Error::JwtAlg(m)
+            | Error::JwtSignature(m)
+            | Error::JwksNoKey(m)
+            | Error::JwtExpired { message: m, .. }
+            | Error::JwtNotYetValid { message: m, .. }
+            | Error::JwtClaim { message: m, .. } => f.write_str(m),
         }
     }
 }
