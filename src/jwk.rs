@@ -68,6 +68,7 @@ pub const ASYMMETRIC: u16 = (1 << 10) - 1;
 
 impl Alg {
     /// The algorithm named `name` in a JWS header or the options.
+    #[inline(never)]
     pub fn from_name(name: &str) -> Option<Alg> {
         ALGS.iter().copied().find(|a| a.name() == name)
     }
@@ -216,7 +217,7 @@ impl KeySet {
     /// a key the caller chose must be usable: the error says why not.
     pub fn single(text: &str) -> Result<KeySet, String> {
         Ok(KeySet {
-            keys: vec![read_key(text)?],
+            keys: vec![read_key(text).map_err(str::to_owned)?],
         })
     }
 
@@ -257,84 +258,61 @@ impl KeySet {
 }
 
 /// Reads one key, or says why it is not usable.
-fn read_key(text: &str) -> Result<Jwk, String> {
-    let members = json::parse_object(text).map_err(|e| format!("is not a JSON object ({e})"))?;
-    let string = |name: &str| -> Result<Option<String>, String> {
+fn read_key(text: &str) -> Result<Jwk, &'static str> {
+    let members = json::parse_object(text).map_err(|_| "is not a JSON object")?;
+    let string = |name: &str| -> Result<Option<String>, &'static str> {
         match members.iter().find(|m| m.name == name) {
             None => Ok(None),
             Some(m) => m
                 .as_str()
                 .map(|s| Some(s.into_owned()))
-                .ok_or_else(|| format!("has a \"{name}\" that is not a string")),
+                .ok_or("has a member that should be a string and is not"),
         }
     };
     let kty = string("kty")?.ok_or("has no \"kty\"")?;
-    // The key material, which must be strict base64url (RFC 7518 §6).
-    let material = |name: &str| -> Result<(String, usize), String> {
-        let value = string(name)?.ok_or_else(|| format!("({kty}) has no \"{name}\""))?;
-        let bytes = base64url::decode(&value)
-            .map_err(|_| format!("({kty}) has a \"{name}\" that is not base64url"))?;
-        Ok((value, bytes.len()))
+    let crv = string("crv")?.unwrap_or_default();
+    // The clean JWK: kty, crv when the type has one, then the key material,
+    // which must be strict base64url (RFC 7518 §6).
+    let mut import = String::with_capacity(text.len());
+    let mut push = |name: &str, value: &str| {
+        import.push_str(if import.is_empty() { "{\"" } else { ",\"" });
+        import.push_str(name);
+        import.push_str("\":\"");
+        import.push_str(value);
+        import.push('"');
     };
-    let (kind, import) = match kty.as_str() {
-        "RSA" => {
-            let (n, _) = material("n")?;
-            let (e, _) = material("e")?;
-            let bits = rsa_bits(&n);
-            (
-                KeyKind::Rsa { bits },
-                format!(r#"{{"kty":"RSA","n":"{n}","e":"{e}"}}"#),
-            )
+    push("kty", &kty);
+    let (kind, size, names): (KeyKind, usize, &[&str]) = match (kty.as_str(), crv.as_str()) {
+        ("RSA", _) => (KeyKind::Rsa { bits: 0 }, 0, &["n", "e"]),
+        ("EC", "P-256") => (KeyKind::Ec("P-256"), 32, &["x", "y"]),
+        ("EC", "P-384") => (KeyKind::Ec("P-384"), 48, &["x", "y"]),
+        ("EC", "P-521") => (KeyKind::Ec("P-521"), 66, &["x", "y"]),
+        ("OKP", "Ed25519") => (KeyKind::Ed25519, 32, &["x"]),
+        ("oct", _) => (KeyKind::Oct, 0, &["k"]),
+        ("EC" | "OKP", _) => {
+            return Err("has an unsupported curve (EC: P-256, P-384, P-521; OKP: Ed25519)")
         }
-        "EC" => {
-            let crv = string("crv")?.unwrap_or_default();
-            let (crv, size) = match crv.as_str() {
-                "P-256" => ("P-256", 32),
-                "P-384" => ("P-384", 48),
-                "P-521" => ("P-521", 66),
-                _ => {
-                    return Err(format!(
-                        "(EC) has an unsupported curve \"{}\"",
-                        excerpt(&crv)
-                    ))
-                }
-            };
-            let (x, x_len) = material("x")?;
-            let (y, y_len) = material("y")?;
-            if x_len != size || y_len != size {
-                return Err(format!("(EC {crv}) has coordinates of the wrong length"));
-            }
-            (
-                KeyKind::Ec(crv),
-                format!(r#"{{"kty":"EC","crv":"{crv}","x":"{x}","y":"{y}"}}"#),
-            )
-        }
-        "OKP" => {
-            let crv = string("crv")?.unwrap_or_default();
-            if crv != "Ed25519" {
-                return Err(format!(
-                    "(OKP) has an unsupported curve \"{}\"",
-                    excerpt(&crv)
-                ));
-            }
-            let (x, x_len) = material("x")?;
-            if x_len != 32 {
-                return Err("(OKP Ed25519) has an \"x\" that is not 32 bytes".into());
-            }
-            (
-                KeyKind::Ed25519,
-                format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"}}"#),
-            )
-        }
-        "oct" => {
-            let (k, k_len) = material("k")?;
-            if k_len == 0 {
-                return Err("(oct) has an empty \"k\"".into());
-            }
-            (KeyKind::Oct, format!(r#"{{"kty":"oct","k":"{k}"}}"#))
-        }
-        other => return Err(format!("has an unsupported kty \"{}\"", excerpt(other))),
+        _ => return Err("has an unsupported kty (RSA, EC, OKP and oct are)"),
     };
+    if matches!(kind, KeyKind::Ec(_) | KeyKind::Ed25519) {
+        push("crv", &crv);
+    }
+    let mut kind = kind;
+    for name in names {
+        let value = string(name)?.ok_or("lacks key material (n and e, x and y, x, or k)")?;
+        let bytes =
+            base64url::decode(&value).map_err(|_| "has key material that is not base64url")?;
+        match kind {
+            KeyKind::Rsa { ref mut bits } if *name == "n" => *bits = rsa_bits(&bytes),
+            KeyKind::Oct if bytes.is_empty() => return Err("has an empty \"k\""),
+            KeyKind::Ec(_) | KeyKind::Ed25519 if bytes.len() != size => {
+                return Err("has coordinates of the wrong length for its curve")
+            }
+            _ => {}
+        }
+        push(name, &value);
+    }
+    import.push('}');
     let for_verify = string("use")?.is_none_or(|u| u == "sig") && key_ops_allow_verify(&members)?;
     Ok(Jwk {
         kid: string("kid")?,
@@ -346,11 +324,11 @@ fn read_key(text: &str) -> Result<Jwk, String> {
 }
 
 /// `key_ops` (RFC 7517 §4.3), when present, must include `verify`.
-fn key_ops_allow_verify(members: &[Member<'_>]) -> Result<bool, String> {
+fn key_ops_allow_verify(members: &[Member<'_>]) -> Result<bool, &'static str> {
     let Some(ops) = members.iter().find(|m| m.name == "key_ops") else {
         return Ok(true);
     };
-    let malformed = || "has a \"key_ops\" that is not an array of strings".to_owned();
+    let malformed = || "has a \"key_ops\" that is not an array of strings";
     if ops.kind != Kind::Array {
         return Err(malformed());
     }
@@ -364,10 +342,8 @@ fn key_ops_allow_verify(members: &[Member<'_>]) -> Result<bool, String> {
     Ok(allows)
 }
 
-/// The size of an RSA modulus given as base64url, in bits, leading zero
-/// bytes not counted.
-fn rsa_bits(n: &str) -> usize {
-    let bytes = base64url::decode(n).unwrap_or_default();
+/// The size of an RSA modulus, in bits, leading zero bytes not counted.
+fn rsa_bits(bytes: &[u8]) -> usize {
     let Some(first) = bytes.iter().position(|&b| b != 0) else {
         return 0;
     };
