@@ -276,7 +276,6 @@ const DESCRIPTIONS = {
   ERR_JWT_SIGNATURE: "the access token's signature is invalid",
   ERR_JWT_EXPIRED: "the access token expired",
   ERR_JWT_NOT_YET_VALID: "the access token is not valid yet",
-  ERR_JWT_CLAIM: "the access token is not for this resource",
   ERR_JWKS_NO_KEY: "the access token's signing key is unknown",
 };
 
@@ -288,10 +287,16 @@ const DESCRIPTIONS = {
  * (`invalid_token`, or no error code when the request carried no token,
  * RFC 6750 §3.1), 400 `invalid_request` for a malformed Authorization
  * header, 403 `insufficient_scope`, 503 when the key set can't be fetched.
+ * `realm` (optional) names the protection space in the challenge.
  * Bad options reject with ERR_INVALID_OPTIONS.
  */
 export async function authorizeRequest(request, options) {
   const wanted = grants(options);
+  const realm = options?.realm;
+  if (realm !== undefined && (typeof realm !== "string" || /["\\\x00-\x1f\x7f]/.test(realm))) {
+    throw verifyError(OPTIONS, "realm must be a string without quotes, backslashes or control characters");
+  }
+  const deny = refusal(realm);
   const authorization = request?.headers?.get?.("authorization");
   if (authorization == null) return deny(401);
   const match = BEARER.exec(authorization);
@@ -302,7 +307,8 @@ export async function authorizeRequest(request, options) {
     verified = await verifyJwt(token, options);
   } catch (e) {
     if (e?.code === "ERR_INVALID_OPTIONS" || e?.name !== "ClientCredentialsError") throw e;
-    const description = DESCRIPTIONS[e.code];
+    // The claim's name is the core's (iss, aud, ...), never the token's text.
+    const description = e.code === "ERR_JWT_CLAIM" ? `the access token's ${e.claim} is not accepted` : DESCRIPTIONS[e.code];
     if (description === undefined) return deny(503, "temporarily_unavailable", "the issuer's keys could not be fetched");
     return deny(401, "invalid_token", description);
   }
@@ -334,15 +340,16 @@ function grants(options) {
   };
 }
 
-/** A refusal as RFC 6750 §3 describes it: the challenge in `WWW-Authenticate`, the same error as a JSON body. */
-function deny(status, error, description, scope) {
-  let challenge = "Bearer";
+/** Refusals as RFC 6750 §3 describes them: the challenge in `WWW-Authenticate` (with `realm` when given), the same error as a JSON body. */
+const refusal = (realm) => (status, error, description, scope) => {
+  const params = realm === undefined ? [] : [`realm="${realm}"`];
   if (error !== undefined) {
-    challenge += ` error="${error}", error_description="${description}"`;
-    if (scope) challenge += `, scope="${scope}"`;
+    params.push(`error="${error}"`, `error_description="${description}"`);
+    if (scope) params.push(`scope="${scope}"`);
   }
+  const challenge = params.length ? `Bearer ${params.join(", ")}` : "Bearer";
   const headers = { "content-type": "application/json", "cache-control": "no-store" };
   if (status === 401 || status === 403) headers["www-authenticate"] = challenge;
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
   return { ok: false, status, response: new Response(body, { status, headers }) };
-}
+};

@@ -306,6 +306,8 @@ export interface AuthorizeRequestOptions extends VerifyJwtOptions {
   clientRoles?: Readonly<Record<string, readonly string[]>>;
   /** Scopes the token must all have. */
   scopes?: readonly string[];
+  /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3): names the protection space. */
+  realm?: string;
 }
 
 export type AuthorizeResult<P extends JwtPayload = JwtPayload> =
