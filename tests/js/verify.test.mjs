@@ -354,6 +354,15 @@ describe("authorizeRequest", () => {
     assert.match(challenge, /scope="archive:write archive:read"$/);
   });
 
+  test("realm names the protection space; a failing claim is named, its value never", async () => {
+    const token = await sign("RS256", { iss: "https://evil.example" });
+    const result = await authorizeRequest(req(`Bearer ${token}`), options({ realm: "archives" }));
+    const challenge = await refused(result, 401, "invalid_token", token);
+    assert.equal(challenge, 'Bearer realm="archives", error="invalid_token", error_description="the access token\'s iss is not accepted"');
+    assert.equal(await refused(await authorizeRequest(req(undefined), options({ realm: "archives" })), 401), 'Bearer realm="archives"');
+    await rejects(authorizeRequest(req(`Bearer ${token}`), options({ realm: 'a"b' })), "ERR_INVALID_OPTIONS");
+  });
+
   test("bad options reject with ERR_INVALID_OPTIONS rather than blame the client", async () => {
     const token = await sign("RS256");
     await rejects(authorizeRequest(req(`Bearer ${token}`), options({ realmRoles: "admin" })), "ERR_INVALID_OPTIONS");
