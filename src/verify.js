@@ -15,23 +15,27 @@ const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
 
 /**
  * The CryptoKeys that may verify a token signed with `alg` naming `kid`,
- * imported once per (alg, kid) and kept until the key set changes. Keys that
- * WebCrypto refuses to import (a malformed modulus) are left out.
+ * imported once per (alg, kid) and kept until the key set changes: the array
+ * itself once imported (so a warm call awaits nothing), a promise of it
+ * before. Keys that WebCrypto refuses to import (a malformed modulus) are
+ * left out.
  */
 function imported(source, cache, alg, kid) {
   const id = kid === undefined ? alg : `${alg}\n${kid}`;
-  let keys = cache.get(id);
-  if (keys !== undefined) return keys;
+  const cached = cache.get(id);
+  if (cached !== undefined) return cached;
   const texts = source.select(alg, kid);
   if (texts === "") return NONE;
-  keys = Promise.all(texts.split("\n").map((jwk) => importKey(jwk, alg).catch(() => undefined))).then((list) =>
-    list.filter((key) => key !== undefined),
-  );
+  const keys = Promise.all(texts.split("\n").map((jwk) => importKey(jwk, alg).catch(() => undefined))).then((list) => {
+    const usable = list.filter((key) => key !== undefined);
+    if (cache.get(id) === keys) cache.set(id, usable);
+    return usable;
+  });
   cache.set(id, keys);
   return keys;
 }
 
-const NONE = Promise.resolve([]);
+const NONE = [];
 
 /** `JwksClient`'s key lookup, for `candidates` only (set by the class's static block). */
 let keysOf;
@@ -84,7 +88,16 @@ export class JwksClient {
     keysOf = (client, alg, kid) => client.#keysFor(alg, kid);
   }
 
-  async #keysFor(alg, kid) {
+  /** The keys for `alg` and `kid`: an array when they are at hand, else a promise of one. */
+  #keysFor(alg, kid) {
+    if (this.#loaded && this.#flight === undefined && !this.#source.due(Date.now())) {
+      const keys = imported(this.#source, this.#keys, alg, kid);
+      if (Array.isArray(keys) && keys.length > 0) return keys;
+    }
+    return this.#load(alg, kid);
+  }
+
+  async #load(alg, kid) {
     const source = this.#source;
     if (source.due(Date.now())) {
       try {
@@ -173,8 +186,8 @@ function fixedSet(value, single) {
   return set;
 }
 
-/** The CryptoKeys to try for `alg` and `kid`, from whichever key option the caller gave. */
-async function candidates(options, alg, kid) {
+/** The CryptoKeys to try for `alg` and `kid`, from whichever key option the caller gave: an array, or a promise of one. */
+function candidates(options, alg, kid) {
   const { jwks, key } = options;
   if ((jwks == null) === (key == null)) throw verifyError(OPTIONS, "pass exactly one of jwks (a JwksClient or a JWK Set object) and key (a CryptoKey or a JWK object)");
   if (jwks instanceof JwksClient) return keysOf(jwks, alg, kid);
@@ -185,9 +198,12 @@ async function candidates(options, alg, kid) {
   const value = jwks ?? key;
   if (typeof value !== "object" || Array.isArray(value)) throw verifyError(OPTIONS, jwks != null ? "jwks must be a JwksClient or a JWK Set object ({ keys: [...] })" : "key must be a CryptoKey or a JWK object");
   const set = fixedSet(value, jwks == null);
-  const keys = await imported(set.source, set.keys, alg, kid);
-  if (keys.length === 0) throw set.source.noKey(alg, kid, jwks == null);
-  return keys;
+  const keys = imported(set.source, set.keys, alg, kid);
+  const fit = (list) => {
+    if (list.length === 0) throw set.source.noKey(alg, kid, jwks == null);
+    return list;
+  };
+  return Array.isArray(keys) ? fit(keys) : keys.then(fit);
 }
 
 /** The core's checker for these options, made once per distinct set of values (the options object may be a new literal each call). */
@@ -232,7 +248,8 @@ export async function verifyJwt(token, options) {
   const verifier = verifierFor(options);
   const checked = verifier.check(token, nowMs(options));
   const { header } = checked;
-  const keys = await candidates(options, header.alg, header.kid);
+  let keys = candidates(options, header.alg, header.kid);
+  if (!Array.isArray(keys)) keys = await keys;
   if (checked.signatureError !== undefined) throw checked.signatureError;
   for (const key of keys) {
     if (await verifySignature(header.alg, key, checked.signature, checked.data)) {
