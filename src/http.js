@@ -49,11 +49,12 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Sends a form POST (`form` given) or a GET, within `timeoutMs`, stopping
- * early if `caller` (an AbortSignal) aborts. Resolves to `{ status, meta, body }`
+ * early if `caller` (an AbortSignal) aborts. A GET without credentials
+ * follows redirects unless `follow` is false. Resolves to `{ status, meta, body }`
  * for the core: `meta` is `type \n location \n retry-after \n www-authenticate`,
  * or empty for a 2xx.
  */
-export async function send(url, authorization, form, timeoutMs, caller) {
+export async function send(url, authorization, form, timeoutMs, caller, follow = true) {
   if (caller?.aborted) throw hostError(ABORTED, "", 0);
   const entry = takeController();
   const { controller } = entry;
@@ -75,7 +76,7 @@ export async function send(url, authorization, form, timeoutMs, caller) {
         headers,
         body: form,
         // Credentials never follow a redirect to another URL.
-        redirect: form === undefined && !authorization ? "follow" : "manual",
+        redirect: follow && form === undefined && !authorization ? "follow" : "manual",
         signal: controller.signal,
       });
     } catch (e) {

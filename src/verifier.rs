@@ -213,10 +213,24 @@ impl KeySource {
         self.refresh.attempted(now_ms);
     }
 
-    /// Reads the key set response that arrived at `now_ms`; the keys
-    /// replace the old ones only if it is a key set.
-    pub fn accept(&mut self, status: u16, body: &[u8], now_ms: f64) -> Result<(), JsValue> {
+    /// Reads the key set response that arrived at `now_ms` (`meta` as
+    /// `src/http.js` gives it); the keys replace the old ones only if it is
+    /// a key set.
+    pub fn accept(
+        &mut self,
+        status: u16,
+        meta: &str,
+        body: &[u8],
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
         let url = self.url.as_deref().unwrap_or_default();
+        // `meta` starts with the response type (see `src/http.js`).
+        if meta.starts_with("opaqueredirect") || (300..400).contains(&status) {
+            return Err(to_js(Error::response(format!(
+                "the key set at {} answered with a redirect, which is not followed; set jwksUri to the final URL",
+                crate::error::excerpt(url)
+            ))));
+        }
         if !(200..300).contains(&status) {
             return Err(to_js(Error::Http {
                 status,

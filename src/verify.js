@@ -146,8 +146,9 @@ export class JwksClient {
       const res = await send(url, undefined, undefined, timeoutMs, signal);
       if (source.discovered(i, res.status, res.body)) break;
     }
-    const res = await send(source.url, undefined, undefined, timeoutMs, signal);
-    source.accept(res.status, res.body, Date.now());
+    // The key set's URL is used as given: a redirect is an error, not followed.
+    const res = await send(source.url, undefined, undefined, timeoutMs, signal, false);
+    source.accept(res.status, res.meta, res.body, Date.now());
   }
 
   /** Waits for someone else's fetch, never longer than it can take; past that, replaces it (see TokenClient). */

@@ -190,6 +190,22 @@ describe("failures", () => {
     }
   });
 
+  test("a redirect is not followed; an aborted signal stops the fetch", async () => {
+    const token = await realToken();
+    const redirector = http.createServer((_req, res) => res.writeHead(302, { location: as.jwksUri }).end());
+    await new Promise((r) => redirector.listen(0, "127.0.0.1", r));
+    try {
+      const jwks = new JwksClient({ jwksUri: `http://127.0.0.1:${redirector.address().port}/certs` });
+      await assert.rejects(verifyJwt(token, verifyOptions(jwks)), (e) => e.code === "ERR_INVALID_RESPONSE" && /redirect/.test(e.message));
+    } finally {
+      redirector.close();
+    }
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = new JwksClient({ jwksUri: as.jwksUri, signal: controller.signal });
+    await assert.rejects(verifyJwt(token, verifyOptions(aborted)), { code: "ERR_ABORTED" });
+  });
+
   test("a body that is not a key set is ERR_INVALID_RESPONSE", async () => {
     const token = await realToken();
     const jwks = new JwksClient({ jwksUri: as.discoveryUrl });
