@@ -20,7 +20,7 @@ use web_sys::AbortSignal;
 /// `{ header, payload, signature }`.
 #[wasm_bindgen(js_name = decodeJwt, skip_typescript)]
 pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
-    with_token(&token, "decodeJwt", |text| {
+    with_token(&token, "decodeJwt", &mut |text| {
         DECODER.with(|decoder| {
             let mut decoder = decoder.borrow_mut();
             let decoded = decoder.decode(text).map_err(to_js)?;
@@ -32,11 +32,12 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
 
 /// Runs `f` on `token` as text, copied into a reused buffer with one
 /// `encodeInto`; `function` names the caller in the error for a non-string.
-pub(crate) fn with_token<R>(
+/// One copy for every caller (`dyn`, not generic): it is not small.
+pub(crate) fn with_token(
     token: &JsValue,
     function: &str,
-    f: impl FnOnce(&str) -> Result<R, JsValue>,
-) -> Result<R, JsValue> {
+    f: &mut dyn FnMut(&str) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         if scratch.is_empty() {

@@ -50,7 +50,7 @@ impl JwtVerifier {
     /// Checks `token` at `now_ms`; see [`host::checked_jwt`] for the result.
     pub fn check(&mut self, token: JsValue, now_ms: f64) -> Result<JsValue, JsValue> {
         let inner = &mut self.inner;
-        with_token(&token, "verifyJwt", |text| {
+        with_token(&token, "verifyJwt", &mut |text| {
             let checked = inner.check(text, now_ms / 1000.0).map_err(to_js)?;
             let data = &text.as_bytes()[..checked.signing_input_end];
             host::checked_jwt(
