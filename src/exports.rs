@@ -9,7 +9,9 @@ use crate::error::Error;
 use crate::host;
 use crate::json::{self, Kind};
 use crate::jwt;
-use crate::oauth::{discovery, ClientAuth, Credentials, Endpoint, Token, TokenRequest};
+use crate::oauth::{
+    discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, Token, TokenRequest,
+};
 use crate::secret::Secret;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::prelude::*;
@@ -133,13 +135,22 @@ impl ClientConfig {
                 )
             }
         };
+        let auth = match options.string("authMethod")? {
+            Some(name) => ClientAuth::from_name(&name)?,
+            None => ClientAuth::default(),
+        };
         let credentials = Credentials::new(
             options.required_string("clientId")?,
             Secret::new(options.required_string("clientSecret")?),
         )?;
-        let auth = match options.string("authMethod")? {
-            Some(name) => ClientAuth::from_name(&name)?,
-            None => ClientAuth::default(),
+        let credentials = match options.string("basicEncoding")? {
+            Some(_) if auth != ClientAuth::Basic => {
+                return Err(Error::options(
+                    "basicEncoding applies only to authMethod \"client_secret_basic\"",
+                ))
+            }
+            Some(name) => credentials.with_basic_encoding(BasicEncoding::from_name(&name)?)?,
+            None => credentials,
         };
         let request = TokenRequest::new(
             endpoint,
@@ -232,7 +243,7 @@ fn type_name(v: &JsValue) -> String {
 }
 
 /// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds";
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,basicEncoding";
 
 thread_local! {
     /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of

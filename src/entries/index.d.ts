@@ -13,6 +13,12 @@ interface CommonOptions {
   scope?: string | readonly string[];
   /** `client_secret_basic` (the default: an `Authorization: Basic` header) or `client_secret_post` (in the form body). */
   authMethod?: ClientAuthMethod;
+  /**
+   * How `client_secret_basic` writes the id and secret in the header: `"form"` (the default,
+   * form-encoded first as RFC 6749 §2.3.1 says) or `"raw"` (as they are, for servers that don't
+   * URL-decode Basic credentials, such as Glewlwyd).
+   */
+  basicEncoding?: "form" | "raw";
   /** The `audience` parameter (Auth0, RFC 8693). */
   audience?: string;
   /** RFC 8707 resource indicators, sent as one `resource` parameter each. */

@@ -41,11 +41,39 @@ impl ClientAuth {
     }
 }
 
+/// How the id and secret are written inside the Basic header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BasicEncoding {
+    /// Each part form-encoded first, as RFC 6749 §2.3.1 requires, so a `:`
+    /// in the id or a `+` in the secret survives the trip.
+    #[default]
+    Form,
+    /// The parts as they are (RFC 7617), for servers that don't form-decode
+    /// them, such as Glewlwyd. The id then can't hold a `:`.
+    Raw,
+}
+
+impl BasicEncoding {
+    /// Parses the `basicEncoding` option.
+    pub fn from_name(name: &str) -> Result<Self, Error> {
+        match name {
+            "form" => Ok(BasicEncoding::Form),
+            "raw" => Ok(BasicEncoding::Raw),
+            other => Err(Error::options(format!(
+                "basicEncoding must be \"form\" (RFC 6749 §2.3.1, the default) or \"raw\" (for servers that don't URL-decode Basic credentials), not \"{}\"",
+                crate::error::excerpt(other)
+            ))),
+        }
+    }
+}
+
 /// A confidential client's id and secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub client_id: String,
     pub client_secret: Secret,
+    /// How [`Credentials::basic_header`] writes them.
+    pub basic_encoding: BasicEncoding,
 }
 
 impl Credentials {
@@ -60,16 +88,41 @@ impl Credentials {
         Ok(Credentials {
             client_id,
             client_secret,
+            basic_encoding: BasicEncoding::Form,
         })
     }
 
-    /// The `Authorization` header value for [`ClientAuth::Basic`]. Each part
-    /// is form-encoded first (RFC 6749 §2.3.1), so a `:` in the id or a `+`
-    /// in the secret survives the trip.
+    /// The same credentials with the Basic header written as `encoding`
+    /// says. A raw id can't hold the `:` that separates it from the secret
+    /// (RFC 7617 §2).
+    pub fn with_basic_encoding(self, encoding: BasicEncoding) -> Result<Self, Error> {
+        if encoding == BasicEncoding::Raw && self.client_id.contains(':') {
+            return Err(Error::options(
+                "basicEncoding \"raw\" can't send a clientId that contains \":\" (RFC 7617 §2); use the default \"form\" encoding",
+            ));
+        }
+        Ok(Credentials {
+            basic_encoding: encoding,
+            ..self
+        })
+    }
+
+    /// The `Authorization` header value for [`ClientAuth::Basic`], each part
+    /// written as [`BasicEncoding`] says.
     pub fn basic_header(&self) -> Secret {
-        let mut plain = form::encode(&self.client_id);
-        plain.push(':');
-        form::encode_into(self.client_secret.expose(), &mut plain);
+        let mut plain = String::new();
+        match self.basic_encoding {
+            BasicEncoding::Form => {
+                form::encode_into(&self.client_id, &mut plain);
+                plain.push(':');
+                form::encode_into(self.client_secret.expose(), &mut plain);
+            }
+            BasicEncoding::Raw => {
+                plain.push_str(&self.client_id);
+                plain.push(':');
+                plain.push_str(self.client_secret.expose());
+            }
+        }
         // The Basic scheme uses the standard alphabet with padding (RFC 7617).
         Secret::new(format!(
             "Basic {}",

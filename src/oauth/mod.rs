@@ -10,7 +10,7 @@ mod endpoint;
 mod request;
 mod response;
 
-pub use client_auth::{ClientAuth, Credentials};
+pub use client_auth::{BasicEncoding, ClientAuth, Credentials};
 pub use endpoint::Endpoint;
 pub use request::{HttpRequest, TokenRequest, DEFAULT_TIMEOUT_MS};
 pub use response::{parse_token_response, HttpResponse, Token};

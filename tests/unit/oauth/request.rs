@@ -1,5 +1,6 @@
 use super::*;
 use crate::oauth::endpoint::tests::endpoint;
+use crate::oauth::BasicEncoding;
 
 fn request(auth: ClientAuth) -> TokenRequest {
     TokenRequest::new(
@@ -144,4 +145,39 @@ fn validates_scopes_resources_extras_and_timeout() {
             "ERR_INVALID_OPTIONS"
         );
     }
+}
+
+#[test]
+fn basic_raw_encoding_sends_the_parts_as_they_are() {
+    let mut r = request(ClientAuth::Basic);
+    r.credentials = r
+        .credentials
+        .with_basic_encoding(BasicEncoding::Raw)
+        .unwrap();
+    // base64("archival-service:s3cr:t+% x")
+    assert_eq!(
+        r.to_http().authorization.unwrap().expose(),
+        "Basic YXJjaGl2YWwtc2VydmljZTpzM2NyOnQrJSB4"
+    );
+    // What the server might echo is the raw header now.
+    assert_eq!(r.secrets()[2], "YXJjaGl2YWwtc2VydmljZTpzM2NyOnQrJSB4");
+}
+
+#[test]
+fn basic_encoding_names_and_limits() {
+    assert_eq!(
+        BasicEncoding::from_name("form").unwrap(),
+        BasicEncoding::Form
+    );
+    assert_eq!(BasicEncoding::from_name("raw").unwrap(), BasicEncoding::Raw);
+    assert_eq!(BasicEncoding::default(), BasicEncoding::Form);
+    let e = BasicEncoding::from_name("utf8").unwrap_err();
+    assert_eq!(e.code(), "ERR_INVALID_OPTIONS");
+    assert!(e.to_string().contains("\"raw\""), "{e}");
+    // RFC 7617 §2: a raw user-id can't hold the separator.
+    let colon = Credentials::new("a:b", Secret::new("s")).unwrap();
+    let e = colon.with_basic_encoding(BasicEncoding::Raw).unwrap_err();
+    assert!(e.to_string().contains("\":\""), "{e}");
+    let colon = Credentials::new("a:b", Secret::new("s")).unwrap();
+    assert!(colon.with_basic_encoding(BasicEncoding::Form).is_ok());
 }
