@@ -33,6 +33,9 @@ pub enum Error {
         uri: Option<String>,
         /// Headers that tell the caller what to do next.
         hints: ResponseHints,
+        /// For `invalid_client`, what to check, when the client
+        /// authentication method knows better than the default advice.
+        client_hint: Option<ClientHint>,
     },
     /// `ERR_HTTP`: a non-2xx status without an OAuth error body.
     Http {
@@ -60,6 +63,28 @@ pub enum Error {
     InvalidOptions(String),
     /// `ERR_INVALID_JWT`: `decodeJwt` could not decode the input.
     InvalidJwt(String),
+}
+
+/// What to check when the server refused the client (`invalid_client`), by
+/// how it authenticated: the default advice is about secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientHint {
+    /// `private_key_jwt`: the key and its registration.
+    PrivateKey,
+    /// `client_secret_jwt`: the secret and the HMAC algorithm.
+    SecretJwt,
+    /// A signed assertion refused for its time claims: the local clock.
+    Clock,
+}
+
+impl ClientHint {
+    fn text(self) -> &'static str {
+        match self {
+            ClientHint::Clock => "the server judged the assertion's iat or exp by its own clock: check that this machine's clock is right (synchronised with NTP)",
+            ClientHint::SecretJwt => "check clientId, clientSecret and signingAlg, and that the client is registered for client_secret_jwt (Keycloak: \"Signed JWT with client secret\")",
+            ClientHint::PrivateKey => "check clientId, privateKey, keyId and signingAlg, that the server has the matching public key (Keycloak: the client's Keys tab or JWKS URL), and that the client is registered for private_key_jwt (Keycloak: \"Signed JWT\")",
+        }
+    }
 }
 
 /// Response headers worth surfacing on an error: when to retry (RFC 9110
@@ -107,6 +132,7 @@ impl fmt::Display for Error {
                 status,
                 error,
                 description,
+                client_hint,
                 ..
             } => {
                 write!(f, "the authorization server refused the token request: {error}")?;
@@ -115,7 +141,8 @@ impl fmt::Display for Error {
                 }
                 write!(f, ", HTTP {status}")?;
                 if error == "invalid_client" {
-                    f.write_str("; check clientId, clientSecret and authMethod (client_secret_basic or client_secret_post, whichever the client is registered for)")?;
+                    f.write_str("; ")?;
+                    f.write_str(client_hint.map_or("check clientId, clientSecret and authMethod (client_secret_basic or client_secret_post, whichever the client is registered for)", ClientHint::text))?;
                 }
                 Ok(())
             }

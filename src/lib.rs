@@ -8,6 +8,9 @@
 //!   `simd` (wasm with simd128 only) does their hot loops 16 bytes at a time.
 //! - [`form`], [`oauth`]: building the token request with the chosen client
 //!   authentication and reading the token response, with no I/O.
+//! - [`oauth::assertion`], [`dpop`]: the header and claims of client
+//!   assertions (RFC 7523) and DPoP proofs (RFC 9449); `src/signing.js`
+//!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
 //! - [`cache`]: when a cached token is fresh, against an injected clock.
 //! - `exports` (wasm only): `decodeJwt` and the option reader. JS values
@@ -23,6 +26,7 @@
 
 pub mod base64url;
 pub mod cache;
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod json;

@@ -148,7 +148,7 @@ fn a_session_builds_the_request_and_reads_the_response() {
         ("scope", "read write".into()),
     ]);
     assert!(s.metadata_url(0).is_none(), "tokenUrl needs no discovery");
-    let request = s.token_request().unwrap();
+    let request = s.token_request(0.0).unwrap();
     let parts: Vec<&str> = request.split('\n').collect();
     assert_eq!(parts[0], "https://x.example/t");
     assert!(parts[1].starts_with("Basic "), "{}", parts[1]);
@@ -194,7 +194,10 @@ fn a_session_discovers_the_token_endpoint() {
         s.metadata_url(0).unwrap(),
         "https://as.example/realms/r/.well-known/openid-configuration"
     );
-    assert!(s.token_request().is_err(), "no endpoint before discovery");
+    assert!(
+        s.token_request(0.0).is_err(),
+        "no endpoint before discovery"
+    );
     assert!(!s.discovered(0, 404, "basic\n\n\n", b"").unwrap());
     let metadata =
         format!(r#"{{"issuer":"{issuer}","token_endpoint":"https://as.example/token"}}"#);
@@ -203,7 +206,7 @@ fn a_session_discovers_the_token_endpoint() {
         .unwrap());
     assert!(s.metadata_url(0).is_none(), "found once, kept");
     assert!(s
-        .token_request()
+        .token_request(0.0)
         .unwrap()
         .starts_with("https://as.example/token\n"));
 
@@ -218,7 +221,7 @@ fn a_session_discovers_the_token_endpoint() {
     let err = other.discovered(0, 200, "basic\n\n\n", wrong).unwrap_err();
     assert_eq!(code_of(&err), "ERR_INVALID_RESPONSE");
     assert!(
-        other.token_request().is_err(),
+        other.token_request(0.0).is_err(),
         "a failed discovery keeps nothing"
     );
 }

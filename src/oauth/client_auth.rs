@@ -16,6 +16,13 @@ pub enum ClientAuth {
     /// `client_id` and `client_secret` in the form body, as the seed's curl
     /// call does. RFC 6749 says servers MAY support it; Keycloak does.
     Post,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2, OpenID
+    /// Connect Core §9); the server holds the public key. Keycloak: "Signed
+    /// JWT".
+    PrivateKeyJwt,
+    /// A JWT signed with HMAC keyed by the client secret, which itself never
+    /// crosses the network. Keycloak: "Signed JWT with client secret".
+    SecretJwt,
 }
 
 impl ClientAuth {
@@ -25,8 +32,10 @@ impl ClientAuth {
         match name {
             "client_secret_basic" => Ok(ClientAuth::Basic),
             "client_secret_post" => Ok(ClientAuth::Post),
+            "private_key_jwt" => Ok(ClientAuth::PrivateKeyJwt),
+            "client_secret_jwt" => Ok(ClientAuth::SecretJwt),
             other => Err(Error::options(format!(
-                "authMethod must be \"client_secret_basic\" or \"client_secret_post\", not \"{}\"",
+                "authMethod must be \"client_secret_basic\", \"client_secret_post\", \"private_key_jwt\" or \"client_secret_jwt\", not \"{}\"",
                 crate::error::excerpt(other)
             ))),
         }
@@ -37,7 +46,14 @@ impl ClientAuth {
         match self {
             ClientAuth::Basic => "client_secret_basic",
             ClientAuth::Post => "client_secret_post",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+            ClientAuth::SecretJwt => "client_secret_jwt",
         }
+    }
+
+    /// Whether the client authenticates with a signed JWT (RFC 7523).
+    pub fn is_jwt(self) -> bool {
+        matches!(self, ClientAuth::PrivateKeyJwt | ClientAuth::SecretJwt)
     }
 }
 
@@ -88,6 +104,20 @@ impl Credentials {
         Ok(Credentials {
             client_id,
             client_secret,
+            basic_encoding: BasicEncoding::Form,
+        })
+    }
+
+    /// A client that proves itself with a private key (`private_key_jwt`)
+    /// and has no secret: the key stays in JavaScript, as a `CryptoKey`.
+    pub fn without_secret(client_id: impl Into<String>) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        if client_id.is_empty() {
+            return Err(Error::options("clientId must be a non-empty string (the client's id at the authorization server, e.g. \"archival-service\")"));
+        }
+        Ok(Credentials {
+            client_id,
+            client_secret: Secret::new(String::new()),
             basic_encoding: BasicEncoding::Form,
         })
     }

@@ -5,6 +5,7 @@ fn codes_are_stable() {
     let cases = [
         (
             Error::OAuth {
+                client_hint: None,
                 status: 401,
                 error: "invalid_client".into(),
                 description: None,
@@ -37,6 +38,7 @@ fn codes_are_stable() {
 #[test]
 fn invalid_client_message_says_what_to_check() {
     let e = Error::OAuth {
+        client_hint: None,
         status: 401,
         error: "invalid_client".into(),
         description: Some("Invalid client credentials".into()),

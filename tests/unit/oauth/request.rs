@@ -78,10 +78,42 @@ fn auth_method_names() {
         ClientAuth::from_name("client_secret_basic").unwrap().name(),
         "client_secret_basic"
     );
+    for auth in [
+        ClientAuth::Basic,
+        ClientAuth::Post,
+        ClientAuth::PrivateKeyJwt,
+        ClientAuth::SecretJwt,
+    ] {
+        assert_eq!(ClientAuth::from_name(auth.name()).unwrap(), auth);
+        assert_eq!(auth.is_jwt(), auth.name().ends_with("_jwt"));
+    }
     assert_eq!(
-        ClientAuth::from_name("private_key_jwt").unwrap_err().code(),
+        ClientAuth::from_name("tls_client_auth").unwrap_err().code(),
         "ERR_INVALID_OPTIONS"
     );
+}
+
+#[test]
+fn jwt_methods_send_the_id_and_an_assertion_slot_last() {
+    for auth in [ClientAuth::PrivateKeyJwt, ClientAuth::SecretJwt] {
+        let http = request(auth).to_http();
+        assert!(http.authorization.is_none());
+        let form = http.form.unwrap();
+        assert!(
+            form.expose().ends_with("&client_id=archival-service&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="),
+            "{}",
+            form.expose()
+        );
+        assert!(!form.expose().contains("s3cr"));
+    }
+}
+
+#[test]
+fn a_client_without_secret_has_nothing_to_redact() {
+    let mut r = request(ClientAuth::PrivateKeyJwt);
+    r.credentials = Credentials::without_secret("archival-service").unwrap();
+    assert!(r.secrets().iter().all(String::is_empty));
+    assert!(Credentials::without_secret("").is_err());
 }
 
 #[test]
