@@ -41,7 +41,15 @@ pub struct Session {
     assertion_header: Option<String>,
     /// The DPoP key's proof header and the servers' latest nonces.
     dpop: Option<Dpop>,
+    /// The latest signed JWTs ([`Session::compact`]), each followed by its
+    /// signing input: a careless server may echo an assertion, which must
+    /// not reach an error any more than the secret.
+    signed: Vec<String>,
 }
+
+/// How many signed JWTs a session remembers to redact: a token request's
+/// assertion and proof, and its retry's.
+const SIGNED_KEPT: usize = 4;
 
 /// What every DPoP proof of a session shares.
 struct Dpop {
@@ -78,6 +86,7 @@ impl Session {
             cache: TokenCache::new(skew),
             assertion_header: None,
             dpop: None,
+            signed: Vec::new(),
         })
     }
 
@@ -276,8 +285,15 @@ impl Session {
     /// The compact JWS of a signing input this session made and its
     /// signature, as WebCrypto returned it (for ECDSA already the JWS
     /// `r || s` form, RFC 7518 §3.4).
-    pub fn compact(&self, signing_input: &str, signature: &[u8]) -> String {
-        assertion::compact(signing_input, signature)
+    pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
+        let jws = assertion::compact(signing_input, signature);
+        if self.signed.len() >= 2 * SIGNED_KEPT {
+            self.signed.drain(..2);
+        }
+        // The signing input too: an echo cut short still shows it whole.
+        self.signed.push(jws.clone());
+        self.signed.push(signing_input.to_owned());
+        jws
     }
 
     /// Reads a DPoP token request's answer for what RFC 9449 §8 asks: keeps
@@ -344,7 +360,11 @@ impl Session {
         // The secrets depend on the credentials only, not on the endpoint.
         let config = &self.config;
         let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .chain(&self.signed)
+            .map(String::as_str)
+            .collect();
         let dpop = self.dpop.is_some();
         let token =
             parse_token_response_with(&response(status, meta, body), now_ms, &secrets, dpop)
