@@ -3,22 +3,68 @@
  * and JWT decoding, in Rust compiled to WebAssembly.
  */
 
-/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+/**
+ * How the client authenticates at the token endpoint: with its secret (RFC 6749 §2.3.1), or with
+ * a signed JWT (RFC 7523; OpenID Connect Core §9).
+ */
+export type ClientAuthMethod = SecretAuthMethod | "private_key_jwt" | "client_secret_jwt";
 
-interface CommonOptions {
-  clientId: string;
+/** The two methods that send the client secret itself. */
+export type SecretAuthMethod = "client_secret_basic" | "client_secret_post";
+
+/** JWS algorithms a private key signs with (RFC 7518 §3, RFC 8037). */
+export type AsymmetricAlgorithm = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
+
+/** JWS algorithms of `client_secret_jwt`, keyed with the client secret (RFC 7518 §3.2). */
+export type HmacAlgorithm = "HS256" | "HS384" | "HS512";
+
+/** The client secret, sent in a header or the form body. */
+export interface SecretAuthOptions {
   clientSecret: string;
-  /** Scopes: a space-separated string or an array of scope tokens. */
-  scope?: string | readonly string[];
   /** `client_secret_basic` (the default: an `Authorization: Basic` header) or `client_secret_post` (in the form body). */
-  authMethod?: ClientAuthMethod;
+  authMethod?: SecretAuthMethod;
   /**
    * How `client_secret_basic` writes the id and secret in the header: `"form"` (the default,
    * form-encoded first as RFC 6749 §2.3.1 says) or `"raw"` (as they are, for servers that don't
    * URL-decode Basic credentials, such as Glewlwyd).
    */
   basicEncoding?: "form" | "raw";
+}
+
+/** `private_key_jwt` (Keycloak: "Signed JWT"): a new assertion signed with the private key for every request. */
+export interface PrivateKeyJwtOptions {
+  authMethod: "private_key_jwt";
+  /**
+   * A private `CryptoKey` that may sign, a private JWK, or a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+   * Imported once per client, non-extractable. A key that is not private or doesn't fit `signingAlg`
+   * rejects with `ERR_INVALID_OPTIONS` before any request.
+   */
+  privateKey: CryptoKey | JsonWebKey | string;
+  /** The assertion's `kid`; default the JWK's `kid`. */
+  keyId?: string;
+  /** Default from the key: RSA → RS256, P-256 → ES256, P-384 → ES384, P-521 → ES512, Ed25519 → EdDSA. */
+  signingAlg?: AsymmetricAlgorithm;
+  /** The assertion's `aud`; default the issuer when known (the `issuer` option), else the token endpoint URL. */
+  assertionAudience?: string;
+  clientSecret?: undefined;
+}
+
+/** `client_secret_jwt` (Keycloak: "Signed JWT with client secret"): the secret keys an HMAC and never crosses the network. */
+export interface ClientSecretJwtOptions {
+  authMethod: "client_secret_jwt";
+  clientSecret: string;
+  /** Default HS256. */
+  signingAlg?: HmacAlgorithm;
+  /** The assertion's `aud`; default the issuer when known (the `issuer` option), else the token endpoint URL. */
+  assertionAudience?: string;
+}
+
+export type ClientAuthOptions = SecretAuthOptions | PrivateKeyJwtOptions | ClientSecretJwtOptions;
+
+interface CommonOptions {
+  clientId: string;
+  /** Scopes: a space-separated string or an array of scope tokens. */
+  scope?: string | readonly string[];
   /** The `audience` parameter (Auth0, RFC 8693). */
   audience?: string;
   /** RFC 8707 resource indicators, sent as one `resource` parameter each. */
@@ -51,15 +97,29 @@ export interface IssuerOptions extends CommonOptions {
   tokenUrl?: undefined;
 }
 
-export type ClientCredentialsOptions = TokenUrlOptions | IssuerOptions;
+export type ClientCredentialsOptions = (TokenUrlOptions | IssuerOptions) &
+  ClientAuthOptions & {
+    /**
+     * DPoP (RFC 9449): a key pair whose proof goes with the request, binding the token to it
+     * (`tokenType: "DPoP"`). Keep the pair to use the token.
+     */
+    dpop?: CryptoKeyPair;
+  };
 
-export type TokenClientOptions = ClientCredentialsOptions & {
-  /**
-   * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
-   * token's lifetime so short-lived tokens are still reused.
-   */
-  refreshSkewSeconds?: number;
-};
+export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
+  ClientAuthOptions & {
+    /**
+     * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
+     * token's lifetime so short-lived tokens are still reused.
+     */
+    refreshSkewSeconds?: number;
+    /**
+     * DPoP (RFC 9449): `true` makes an ES256 key pair (private key non-extractable) that lives as
+     * long as the client; or your own pair. Every token request and every `client.fetch` carries a
+     * proof; a server's `use_dpop_nonce` is answered once with its nonce, which is kept.
+     */
+    dpop?: true | CryptoKeyPair;
+  };
 
 /** The JSON object a token endpoint returns (RFC 6749 §5.1), as sent. */
 export interface TokenResponseJson {
@@ -72,8 +132,8 @@ export interface TokenResponseJson {
 
 export interface ClientCredentialsToken {
   accessToken: string;
-  /** Always `"Bearer"`; the server's spelling is compared case-insensitively. */
-  tokenType: "Bearer";
+  /** `"Bearer"`, or `"DPoP"` for a token bound to the `dpop` key; the server's spelling is compared case-insensitively. */
+  tokenType: "Bearer" | "DPoP";
   /** Lifetime in seconds, when the server sent `expires_in`. */
   expiresIn: number | undefined;
   /** Epoch milliseconds by the local clock when the response arrived, plus `expiresIn`. */
@@ -174,7 +234,8 @@ export class TokenClient {
   /** A fresh token: cached, in flight, or newly requested. The result object is frozen. */
   getToken(): Promise<Readonly<ClientCredentialsToken>>;
   /**
-   * The global `fetch` with `Authorization: Bearer <token>` added. On a 401 it gets a new token and
+   * The global `fetch` with `Authorization: Bearer <token>` added (for a DPoP token, `Authorization:
+   * DPoP <token>` and a proof with `ath`, answering an API's `use_dpop_nonce` 401 once). On a 401 it gets a new token and
    * retries once, when the body can be replayed (not a stream). Redirects are followed only within
    * the origin of `input` and only without a body; others are returned unfollowed.
    */

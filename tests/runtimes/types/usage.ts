@@ -6,6 +6,7 @@ import {
   fetchClientCredentialsToken,
   TokenClient,
   type ClientAuthMethod,
+  type SecretAuthMethod,
   type ClientCredentialsError,
   type ClientCredentialsOptions,
   type ClientCredentialsToken,
@@ -15,7 +16,9 @@ import {
   type TokenClientOptions,
 } from "client-credentials";
 
-const authMethod: ClientAuthMethod = "client_secret_post";
+const authMethod: SecretAuthMethod = "client_secret_post";
+const anyMethod: ClientAuthMethod = "private_key_jwt";
+void anyMethod;
 
 // Every option, with the token endpoint given directly.
 const byTokenUrl: ClientCredentialsOptions = {
@@ -47,9 +50,31 @@ const byIssuer: TokenClientOptions = {
 const both: ClientCredentialsOptions = { tokenUrl: "https://a/token", issuer: "https://a", clientId: "a", clientSecret: "b" };
 // @ts-expect-error clientSecret is required
 const noSecret: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a" };
-// @ts-expect-error only the two secret methods exist
+// @ts-expect-error private_key_jwt needs privateKey
 const badMethod: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "private_key_jwt" };
-void [both, noSecret, badMethod];
+// @ts-expect-error an HMAC algorithm is for client_secret_jwt
+const hmacKey: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", authMethod: "private_key_jwt", privateKey: "PEM", signingAlg: "HS256" };
+// @ts-expect-error basicEncoding is for client_secret_basic's options only
+const jwtRaw: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "client_secret_jwt", basicEncoding: "raw" };
+// @ts-expect-error dpop: true needs a TokenClient, which keeps the key
+const dpopTrue: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", dpop: true };
+void [both, noSecret, badMethod, hmacKey, jwtRaw, dpopTrue];
+
+// Key-based methods and DPoP.
+declare const pair: CryptoKeyPair;
+const signedJwt: TokenClientOptions = {
+  issuer: "https://sso.example/realms/sivalabs",
+  clientId: "archival-service",
+  authMethod: "private_key_jwt",
+  privateKey: pair.privateKey,
+  keyId: "k1",
+  signingAlg: "PS256",
+  assertionAudience: "https://sso.example/realms/sivalabs",
+  dpop: true,
+};
+const secretJwt: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "client_secret_jwt", signingAlg: "HS512", dpop: pair };
+const rawBasic: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b:c", basicEncoding: "raw" };
+void [signedJwt, secretJwt, rawBasic];
 
 /** Narrowing on `code` reaches each error's own properties; the switch is exhaustive. */
 function explain(err: ClientCredentialsError): string {
@@ -84,7 +109,7 @@ interface KeycloakClaims extends JwtPayload {
 export async function main(): Promise<void> {
   try {
     const token: ClientCredentialsToken = await fetchClientCredentialsToken(byTokenUrl);
-    const bearer: "Bearer" = token.tokenType;
+    const tokenType: "Bearer" | "DPoP" = token.tokenType;
     const expiresAt: number | undefined = token.expiresAt;
     const expiresIn: number | undefined = token.expiresIn;
     const scope: string | undefined = token.scope;
@@ -95,7 +120,7 @@ export async function main(): Promise<void> {
     const alg: string | undefined = decoded.header.alg;
     const aud: string | string[] | undefined = decoded.payload.aud;
     const signature: string = decoded.signature;
-    void [bearer, expiresAt, expiresIn, scope, raw, roles, alg, aud, signature];
+    void [tokenType, expiresAt, expiresIn, scope, raw, roles, alg, aud, signature];
 
     const client = new TokenClient(byIssuer);
     const cached = await client.getToken();
