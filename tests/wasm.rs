@@ -306,3 +306,93 @@ fn simd_dot_search_finds_segments_at_every_offset() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+fn a_session_builds_assertions_and_dpop_proofs_and_redacts_what_it_signed() {
+    let mut s = session(&[
+        ("tokenUrl", "https://x.example/t?q=1".into()),
+        ("clientId", "svc".into()),
+        ("clientSecret", "SECRET-VALUE".into()),
+        ("authMethod", "client_secret_jwt".into()),
+        ("signingAlg", "HS384".into()),
+        ("dpop", true.into()),
+    ]);
+    assert_eq!(s.assertion_method().as_deref(), Some("client_secret_jwt"));
+    assert_eq!(s.assertion_alg().as_deref(), Some("HS384"));
+    assert!(s.dpop());
+    assert!(s.token_request(0.0).is_err(), "no keys yet");
+    let jwk = r#"{"kty":"EC","crv":"P-256","x":"X","y":"Y","ext":true}"#;
+    s.use_keys(
+        Some("HS384".into()),
+        None,
+        Some("ES256".into()),
+        Some(jwk.into()),
+    )
+    .unwrap();
+    let request = s.token_request(1_700_000_000_500.0).unwrap();
+    let parts: Vec<&str> = request.split('\n').collect();
+    assert_eq!(parts.len(), 5);
+    assert!(parts[1].is_empty(), "no Authorization header");
+    assert!(parts[2].ends_with("&client_assertion="), "{}", parts[2]);
+    let decode = |input: &str, i: usize| {
+        let part = input.split('.').nth(i).unwrap();
+        String::from_utf8(client_credentials::base64url::decode(part).unwrap()).unwrap()
+    };
+    assert_eq!(decode(parts[3], 0), r#"{"alg":"HS384","typ":"JWT"}"#);
+    let claims = decode(parts[3], 1);
+    assert!(
+        claims.contains(r#""aud":"https://x.example/t?q=1""#),
+        "{claims}"
+    );
+    assert!(
+        claims.contains(r#""iat":1700000000,"exp":1700000060"#),
+        "{claims}"
+    );
+    let proof = decode(parts[4], 1);
+    assert!(
+        proof.contains(r#""htm":"POST","htu":"https://x.example/t","#),
+        "{proof}"
+    );
+    assert!(!proof.contains("nonce"));
+
+    // A nonce request: kept, and one retry.
+    let meta = "basic\n\n\n\nn-1";
+    let body = br#"{"error":"use_dpop_nonce"}"#;
+    assert!(s.nonce_retry(400, meta, body, false));
+    assert!(!s.nonce_retry(400, meta, body, true), "only once");
+    assert!(decode(
+        &s.token_request(0.0)
+            .unwrap()
+            .split('\n')
+            .nth(4)
+            .unwrap()
+            .to_owned(),
+        1
+    )
+    .contains(r#""nonce":"n-1""#));
+
+    // What the session signed never comes back in an error.
+    let jws = s.compact(parts[3], &[1, 2, 3]);
+    let echo = format!(r#"{{"error":"invalid_client","error_description":"got {jws}"}}"#);
+    let err = s
+        .accept_token(401, "basic\n\n\n\n", echo.as_bytes(), 0.0)
+        .unwrap_err();
+    let description = get(&err, "errorDescription").as_string().unwrap();
+    assert_eq!(description, "got [redacted]");
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(
+        message.contains("Signed JWT with client secret"),
+        "{message}"
+    );
+
+    // A DPoP token is accepted as such.
+    let token = s
+        .accept_token(
+            200,
+            "",
+            br#"{"access_token":"AT","token_type":"DPoP"}"#,
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(get(&token, "tokenType"), "DPoP");
+}

@@ -24,6 +24,11 @@ const DPOP_SECRET = "kc-dpop-secret-5d8a";
 
 let kc;
 let jwksServer;
+/** The clients' ids, unique to this run: the Keycloak instance may be shared with other suites. */
+const run = Math.random().toString(36).slice(2, 8);
+const SIGNED_JWT = `keyauth-signed-jwt-${run}`;
+const SECRET_JWT = `keyauth-secret-jwt-${run}`;
+const DPOP = `keyauth-dpop-${run}`;
 const keys = {};
 
 before(async () => {
@@ -54,9 +59,9 @@ before(async () => {
         attributes,
       },
     });
-  await client("keyauth-signed-jwt", "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${port}/jwks` });
-  await client("keyauth-secret-jwt", "client-secret-jwt", {}, HMAC_SECRET);
-  await client("keyauth-dpop", "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP_SECRET);
+  await client(SIGNED_JWT, "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${port}/jwks` });
+  await client(SECRET_JWT, "client-secret-jwt", {}, HMAC_SECRET);
+  await client(DPOP, "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP_SECRET);
 });
 
 after(async () => {
@@ -65,7 +70,7 @@ after(async () => {
   jwksServer?.close();
 });
 
-const signedJwt = (extra) => ({ tokenUrl: kc.tokenUrl, clientId: "keyauth-signed-jwt", authMethod: "private_key_jwt", ...extra });
+const signedJwt = (extra) => ({ tokenUrl: kc.tokenUrl, clientId: SIGNED_JWT, authMethod: "private_key_jwt", ...extra });
 
 describe('Keycloak "Signed JWT" (private_key_jwt, keys from a JWKS URL)', () => {
   for (const alg of ASYMMETRIC) {
@@ -74,13 +79,13 @@ describe('Keycloak "Signed JWT" (private_key_jwt, keys from a JWKS URL)', () => 
       const privateKey = usual ? keys[alg].privateKey : await exportJWK(keys[alg].privateKey);
       const token = await fetchClientCredentialsToken(signedJwt({ privateKey, keyId: keys[alg].kid, ...(usual ? {} : { signingAlg: alg }) }));
       assert.equal(token.tokenType, "Bearer");
-      assert.equal(decodeJwt(token.accessToken).payload.azp, "keyauth-signed-jwt");
+      assert.equal(decodeJwt(token.accessToken).payload.azp, SIGNED_JWT);
     });
   }
 
   test("a PKCS#8 PEM, with the issuer as the audience (discovery)", async () => {
     const token = await fetchClientCredentialsToken({ ...signedJwt({ privateKey: await exportPKCS8(keys.ES256.privateKey), keyId: keys.ES256.kid }), tokenUrl: undefined, issuer: kc.issuer });
-    assert.equal(decodeJwt(token.accessToken).payload.azp, "keyauth-signed-jwt");
+    assert.equal(decodeJwt(token.accessToken).payload.azp, SIGNED_JWT);
   });
 
   test("a key Keycloak doesn't know: refused, with advice about the key", async () => {
@@ -102,19 +107,20 @@ describe('Keycloak "Signed JWT" (private_key_jwt, keys from a JWKS URL)', () => 
     assert.equal(err.code, "ERR_OAUTH", err.message);
     assert.equal(err.error, "invalid_client");
     assert.match(err.message, /this machine's clock/, `${err.message} (${err.errorDescription})`);
+    console.log(`# Keycloak's reason: ${err.errorDescription}`);
   });
 });
 
 describe('Keycloak "Signed JWT with client secret" (client_secret_jwt)', () => {
   for (const alg of HMAC) {
     test(`a token with an assertion signed ${alg}`, async () => {
-      const token = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: "keyauth-secret-jwt", clientSecret: HMAC_SECRET, authMethod: "client_secret_jwt", signingAlg: alg });
-      assert.equal(decodeJwt(token.accessToken).payload.azp, "keyauth-secret-jwt");
+      const token = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: SECRET_JWT, clientSecret: HMAC_SECRET, authMethod: "client_secret_jwt", signingAlg: alg });
+      assert.equal(decodeJwt(token.accessToken).payload.azp, SECRET_JWT);
     });
   }
 
   test("a wrong secret: refused (Keycloak says unauthorized_client, as for a wrong plain secret)", async () => {
-    const err = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: "keyauth-secret-jwt", clientSecret: `${HMAC_SECRET}x`, authMethod: "client_secret_jwt" }).catch((e) => e);
+    const err = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: SECRET_JWT, clientSecret: `${HMAC_SECRET}x`, authMethod: "client_secret_jwt" }).catch((e) => e);
     assert.equal(err.code, "ERR_OAUTH", err.message);
     assert.equal(err.error, "unauthorized_client");
     assert.doesNotMatch(err.message, /kc-hmac-secret/);
@@ -124,7 +130,7 @@ describe('Keycloak "Signed JWT with client secret" (client_secret_jwt)', () => {
 describe('Keycloak "Require DPoP bound tokens"', () => {
   test("dpop: true: a DPoP token whose cnf.jkt is the key's thumbprint", async () => {
     const pair = await generateKeyPair("ES256");
-    const client = new TokenClient({ tokenUrl: kc.tokenUrl, clientId: "keyauth-dpop", clientSecret: DPOP_SECRET, dpop: pair });
+    const client = new TokenClient({ tokenUrl: kc.tokenUrl, clientId: DPOP, clientSecret: DPOP_SECRET, dpop: pair });
     try {
       const token = await client.getToken();
       assert.equal(token.tokenType, "DPoP");
@@ -137,14 +143,14 @@ describe('Keycloak "Require DPoP bound tokens"', () => {
   for (const alg of ["ES384", "RS256", "PS256", "EdDSA"]) {
     test(`a DPoP proof signed ${alg}`, async () => {
       const pair = await generateKeyPair(alg === "EdDSA" ? "Ed25519" : alg);
-      const token = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: "keyauth-dpop", clientSecret: DPOP_SECRET, dpop: pair });
+      const token = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: DPOP, clientSecret: DPOP_SECRET, dpop: pair });
       assert.equal(token.tokenType, "DPoP");
       assert.equal(decodeJwt(token.accessToken).payload.cnf.jkt, await calculateJwkThumbprint(await exportJWK(pair.publicKey)));
     });
   }
 
   test("without DPoP: refused", async () => {
-    const err = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: "keyauth-dpop", clientSecret: DPOP_SECRET }).catch((e) => e);
+    const err = await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: DPOP, clientSecret: DPOP_SECRET }).catch((e) => e);
     assert.equal(err.code, "ERR_OAUTH", err.message);
     assert.match(err.errorDescription ?? "", /DPoP/i);
   });
