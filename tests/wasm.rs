@@ -360,16 +360,9 @@ fn a_session_builds_assertions_and_dpop_proofs_and_redacts_what_it_signed() {
     let body = br#"{"error":"use_dpop_nonce"}"#;
     assert!(s.nonce_retry(400, meta, body, false));
     assert!(!s.nonce_retry(400, meta, body, true), "only once");
-    assert!(decode(
-        &s.token_request(0.0)
-            .unwrap()
-            .split('\n')
-            .nth(4)
-            .unwrap()
-            .to_owned(),
-        1
-    )
-    .contains(r#""nonce":"n-1""#));
+    let retry = s.token_request(0.0).unwrap();
+    let retry_proof = retry.split('\n').nth(4).unwrap();
+    assert!(decode(retry_proof, 1).contains(r#""nonce":"n-1""#));
 
     // What the session signed never comes back in an error.
     let jws = s.compact(parts[3], &[1, 2, 3]);
