@@ -206,6 +206,13 @@ impl ClientConfig {
             Some(name) => ClientAuth::from_name(&name)?,
             None => ClientAuth::default(),
         };
+        // The key is read by src/signing.js, never by the core; its presence
+        // with another method is a mistake worth naming.
+        if auth != ClientAuth::PrivateKeyJwt && options.present("privateKey") {
+            return Err(Error::options(
+                "privateKey is used only with authMethod \"private_key_jwt\"; set authMethod, or leave privateKey out",
+            ));
+        }
         let credentials = match auth {
             // The key proves the client; a secret, if given, is not used.
             ClientAuth::PrivateKeyJwt => {
@@ -448,6 +455,13 @@ impl<'a> Options<'a> {
                 Ok((m.name.into_owned(), value))
             })
             .collect()
+    }
+
+    /// Whether the option `name` is set (not undefined or null), read from
+    /// the object itself: for options the core never reads, such as keys.
+    fn present(&self, name: &str) -> bool {
+        Reflect::get(self.js, &JsValue::from_str(name))
+            .is_ok_and(|v| !v.is_undefined() && !v.is_null())
     }
 
     fn signal(&self) -> Result<Option<AbortSignal>, Error> {

@@ -210,6 +210,9 @@ describe("private_key_jwt", () => {
     });
 
     test("the options of key methods only with them", async () => {
+      const err = await fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId: "a", privateKey: keys.ES256.privateKey }).catch((e) => e);
+      assert.equal(err.code, "ERR_INVALID_OPTIONS");
+      assert.match(err.message, /privateKey is used only with authMethod "private_key_jwt"/);
       for (const extra of [{ signingAlg: "RS256" }, { keyId: "k" }, { assertionAudience: "https://x" }]) {
         const err = await fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId: "a", clientSecret: "b", ...extra }).catch((e) => e);
         assert.equal(err.code, "ERR_INVALID_OPTIONS");
