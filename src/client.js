@@ -23,7 +23,7 @@ export async function fetchClientCredentialsToken(options) {
 
 /** The keys the options call for (a promise), or undefined when the client authenticates with its secret alone. */
 function keysFor(session, options) {
-  return session.assertionMethod === undefined && !session.dpop ? undefined : importKeys(session, options);
+  return session.needsKeys ? importKeys(session, options) : undefined;
 }
 
 /**

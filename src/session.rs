@@ -90,6 +90,13 @@ impl Session {
         })
     }
 
+    /// Whether `src/signing.js` must import keys before the first request:
+    /// one getter, cheaper than the two below, for the common case of none.
+    #[wasm_bindgen(getter, js_name = needsKeys)]
+    pub fn needs_keys(&self) -> bool {
+        self.config.request.auth.is_jwt() || self.config.keys.dpop
+    }
+
     /// The method `src/signing.js` imports a key for: `private_key_jwt`
     /// (the `privateKey` option), `client_secret_jwt` (the secret as an
     /// HMAC key), or undefined.
