@@ -69,15 +69,24 @@ export class TokenClient {
   /** The request in flight: `{ id, promise }`. */
   #flight;
   #flights = 0;
-  /** The keys, imported once (a promise), or undefined. */
+  /** The key options, kept until the first request imports them. */
+  #keySource;
+  /** The keys, imported once (a promise); a key that can't be imported fails every request. */
   #keys;
 
   /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds`. */
   constructor(options) {
     this.#session = new Session(options, true);
-    this.#keys = keysFor(this.#session, options);
-    // A key that can't be imported fails every getToken(); not unhandled meanwhile.
-    this.#keys?.catch(() => {});
+    // Imported at the first request, not here: Cloudflare Workers refuse to
+    // make keys (random values) outside a request, and a client is often
+    // built at module scope.
+    if (this.#session.needsKeys) this.#keySource = { privateKey: options.privateKey, clientSecret: options.clientSecret, dpop: options.dpop };
+  }
+
+  /** The keys (a promise), imported on first use, or undefined when the client has none. */
+  #signers() {
+    if (this.#keySource === undefined) return undefined;
+    return (this.#keys ??= importKeys(this.#session, this.#keySource));
   }
 
   /** A fresh token: the cached one, the one being requested, or a new one. */
@@ -120,7 +129,7 @@ export class TokenClient {
   /** One authorized request; with DPoP, once more if the API asks for a nonce (RFC 9449 §9). */
   async #send(input, init, token) {
     if (token.tokenType !== "DPoP") return authorizedFetch(input, init, token.accessToken);
-    const { dpop } = await this.#keys;
+    const { dpop } = await this.#signers();
     const session = this.#session;
     const hash = await sha256(token.accessToken);
     const proof = (method, url) => sign(session, dpop, session.resourceProof(method, url, Date.now(), hash));
@@ -137,7 +146,7 @@ export class TokenClient {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
     const session = this.#session;
-    const promise = exchange(session, this.#keys).then(
+    const promise = exchange(session, this.#signers()).then(
       (response) => {
         settle();
         // Read, cache and publish in one step, so no caller sees the
