@@ -8,6 +8,7 @@
 // what can only live in JavaScript: awaiting promises and sharing them.
 import { Session } from "./client_credentials.js";
 import { authorizedFetch, replayable, send } from "./http.js";
+import { sharedStore } from "./store.js";
 
 /** Requests an access token with the Client Credentials grant (RFC 6749 §4.4). */
 export async function fetchClientCredentialsToken(options) {
@@ -41,6 +42,8 @@ async function exchange(session) {
  *   error. A failure is not cached.
  * - Sharing can't hang a Cloudflare Workers request: a caller that joins
  *   someone else's request waits at most `joinLimitMs`, then makes its own.
+ * - With `store`, instances share the token too (src/store.js): memory,
+ *   then the store, then the authorization server.
  */
 export class TokenClient {
   #session;
@@ -50,10 +53,13 @@ export class TokenClient {
   /** The request in flight: `{ id, promise }`. */
   #flight;
   #flights = 0;
+  /** The shared store, with the `store` option. */
+  #shared;
 
-  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds`. */
+  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds` and the store options. */
   constructor(options) {
     this.#session = new Session(options, true);
+    this.#shared = sharedStore(this.#session, options);
   }
 
   /** A fresh token: the cached one, the one being requested, or a new one. */
@@ -65,6 +71,7 @@ export class TokenClient {
 
   /** Forgets the cached token; the next `getToken()` requests a new one. */
   invalidate() {
+    this.#shared?.forget(this.#token);
     this.#session.invalidate();
     this.#token = this.#resolved = undefined;
   }
@@ -87,6 +94,8 @@ export class TokenClient {
     // The API refused this token: forget it, unless someone already
     // replaced it, so that no later call sends it again.
     if (this.#token === token) this.invalidate();
+    // And from the store, if it still holds it there.
+    await this.#shared?.forget(token);
     if (!replayable(input, init)) return response;
     const next = await this.getToken();
     return authorizedFetch(input, init, next.accessToken);
@@ -99,15 +108,23 @@ export class TokenClient {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
     const session = this.#session;
-    const promise = exchange(session).then(
-      (response) => {
+    // Read, cache and publish in one step, so no caller sees the cache
+    // fresh while the old token is still the published one.
+    const publish = (token) => {
+      Object.freeze(token.raw);
+      this.#token = Object.freeze(token);
+      this.#resolved = Promise.resolve(token);
+      return token;
+    };
+    const request = () =>
+      exchange(session).then((response) => ({
+        token: publish(session.acceptToken(response.status, response.meta, response.body, Date.now())),
+        body: response.body,
+      }));
+    const obtained = this.#shared === undefined ? request().then((r) => r.token) : this.#shared.obtain(session, request, publish);
+    const promise = obtained.then(
+      (token) => {
         settle();
-        // Read, cache and publish in one step, so no caller sees the
-        // cache fresh while the old token is still the published one.
-        const token = session.acceptToken(response.status, response.meta, response.body, Date.now());
-        Object.freeze(token.raw);
-        this.#token = Object.freeze(token);
-        this.#resolved = Promise.resolve(token);
         return token;
       },
       (error) => {

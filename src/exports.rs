@@ -232,7 +232,7 @@ fn type_name(v: &JsValue) -> String {
 }
 
 /// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds";
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs";
 
 thread_local! {
     /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
@@ -277,7 +277,13 @@ impl<'a> Options<'a> {
             .map(|(_, kind, raw)| (*kind, raw.as_str()))
     }
 
-    fn string(&self, name: &str) -> Result<Option<String>, Error> {
+    /// The member `name` read from the object itself, for values JSON can't
+    /// carry (functions, a store object).
+    pub(crate) fn value(&self, name: &str) -> JsValue {
+        Reflect::get(self.js, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    pub(crate) fn string(&self, name: &str) -> Result<Option<String>, Error> {
         match self.get(name) {
             None => Ok(None),
             Some((Kind::String, raw)) => Ok(Some(string_value(raw).ok_or_else(|| {

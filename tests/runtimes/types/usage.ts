@@ -65,6 +65,7 @@ function explain(err: ClientCredentialsError): string {
     case "ERR_INVALID_RESPONSE":
     case "ERR_INVALID_OPTIONS":
     case "ERR_INVALID_JWT":
+    case "ERR_STORE":
       // @ts-expect-error only ERR_OAUTH and ERR_HTTP carry a status
       return `${err.name} ${err.message} ${err.status}`;
     default: {
@@ -74,7 +75,7 @@ function explain(err: ClientCredentialsError): string {
   }
 }
 
-const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT"];
+const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT", "ERR_STORE"];
 
 interface KeycloakClaims extends JwtPayload {
   azp?: string;
