@@ -33,6 +33,8 @@ const SUITES = [
   },
   { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
+  // Shared token stores: Redis (Debian redis-server), and KV and the Cache API in workerd (Miniflare).
+  { name: "store", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/store")] },
   { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
   { name: "soak", cmd: "node", args: ["scripts/soak.mjs"] },
