@@ -172,45 +172,30 @@ pub struct StoreOptions {
 /// Checks the store options: `Ok(None)` without a store, else the store
 /// timeout in milliseconds. Each failure says what to pass instead.
 pub fn check_options(o: &StoreOptions) -> Result<Option<u32>, Error> {
-    let methods = match o.store {
+    // Whole messages rather than format!: each one costs its bytes in the
+    // wasm, where formatting machinery per message costs more.
+    let (get, set, delete, lock, unlock) = match o.store {
         StoreShape::Absent => {
-            let given = [
-                ("storeSecret", o.store_secret_chars.is_some()),
-                ("onStoreError", o.on_error_is_function.is_some()),
-                ("storeTimeoutMs", o.timeout_ms.is_some()),
-            ];
-            if let Some((name, _)) = given.iter().find(|(_, given)| *given) {
-                return Err(Error::options(format!(
-                    "{name} only applies with the store option; pass store too (redisStore(client), kvStore(namespace), cacheStore(cache)) or leave {name} out"
-                )));
-            }
-            return Ok(None);
+            return match (o.store_secret_chars, o.on_error_is_function, o.timeout_ms) {
+                (None, None, None) => Ok(None),
+                _ => Err(Error::options(
+                    "storeSecret, onStoreError and storeTimeoutMs only apply with the store option; pass store too (redisStore(client), kvStore(namespace), cacheStore(cache)) or leave them out",
+                )),
+            };
         }
-        StoreShape::NotObject => {
-            return Err(Error::options(
-                "store must be an object with get, set and delete methods: redisStore(client), kvStore(namespace), cacheStore(cache) or your own",
-            ))
-        }
+        StoreShape::NotObject => return Err(Error::options(NOT_A_STORE)),
         StoreShape::Object {
             get,
             set,
             delete,
             lock,
             unlock,
-        } => [
-            ("get", get),
-            ("set", set),
-            ("delete", delete),
-            ("lock", lock),
-            ("unlock", unlock),
-        ],
+        } => (get, set, delete, lock, unlock),
     };
-    if let Some((name, _)) = methods.iter().take(3).find(|(_, f)| !f) {
-        return Err(Error::options(format!(
-            "store.{name} must be a function; a store has get(key), set(key, value, {{ ttlSeconds }}) and delete(key), each returning a promise"
-        )));
+    if !(get && set && delete) {
+        return Err(Error::options(NOT_A_STORE));
     }
-    if methods[3].1 != methods[4].1 {
+    if lock != unlock {
         return Err(Error::options(
             "store.lock and store.unlock come together: pass both functions or neither",
         ));
@@ -222,9 +207,9 @@ pub fn check_options(o: &StoreOptions) -> Result<Option<u32>, Error> {
     }
     match o.store_secret_chars {
         Some(n) if n < MIN_STORE_SECRET_CHARS => {
-            return Err(Error::options(format!(
-                "storeSecret must be a string of at least {MIN_STORE_SECRET_CHARS} characters; use a long random value, the same on every instance"
-            )))
+            return Err(Error::options(
+                "storeSecret must be a string of at least 16 characters; use a long random value, the same on every instance",
+            ))
         }
         None if !o.has_client_secret => {
             return Err(Error::options(
@@ -236,11 +221,13 @@ pub fn check_options(o: &StoreOptions) -> Result<Option<u32>, Error> {
     match o.timeout_ms {
         None => Ok(Some(DEFAULT_STORE_TIMEOUT_MS)),
         Some(ms) if (1.0..=f64::from(MAX_STORE_TIMEOUT_MS)).contains(&ms) => Ok(Some(ms as u32)),
-        Some(_) => Err(Error::options(format!(
-            "storeTimeoutMs must be a number of milliseconds from 1 to {MAX_STORE_TIMEOUT_MS}"
-        ))),
+        Some(_) => Err(Error::options(
+            "storeTimeoutMs must be a number of milliseconds from 1 to 60000",
+        )),
     }
 }
+
+const NOT_A_STORE: &str = "store must be an object with the functions get(key), set(key, value, { ttlSeconds }) and delete(key), each returning a promise: redisStore(client), kvStore(namespace), cacheStore(cache) or your own";
 
 #[cfg(test)]
 #[path = "../tests/unit/store.rs"]

@@ -182,6 +182,21 @@ const FULL: StoreShape = StoreShape::Object {
 };
 
 #[test]
+fn the_messages_quote_the_limits() {
+    let message = |o: StoreOptions| check_options(&o).unwrap_err().to_string();
+    assert!(message(StoreOptions {
+        store_secret_chars: Some(1),
+        ..with(FULL)
+    })
+    .contains(&format!("at least {MIN_STORE_SECRET_CHARS} characters")));
+    assert!(message(StoreOptions {
+        timeout_ms: Some(0.0),
+        ..with(FULL)
+    })
+    .contains(&format!("from 1 to {MAX_STORE_TIMEOUT_MS}")));
+}
+
+#[test]
 fn store_options() {
     assert_eq!(check_options(&with(StoreShape::Absent)), Ok(None));
     assert_eq!(check_options(&with(FULL)), Ok(Some(1000)));
@@ -216,7 +231,7 @@ fn bad_store_options_say_what_to_fix() {
         lock: false,
         unlock: false
     }))
-    .contains("store.set must be a function"));
+    .contains("get(key), set(key, value, { ttlSeconds }) and delete(key)"));
     assert!(message(with(StoreShape::Object {
         get: true,
         set: true,
@@ -263,6 +278,6 @@ fn bad_store_options_say_what_to_fix() {
             ..with(StoreShape::Absent)
         },
     ] {
-        assert!(message(o).contains("only applies with the store option"));
+        assert!(message(o).contains("only apply with the store option"));
     }
 }
