@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { startKeycloak, REALM_FILE } from "../../scripts/keycloak.mjs";
 import { startRedis } from "../support/redis.mjs";
-import { runInstances } from "../store/instances.mjs";
+import { runInstances } from "./instances.mjs";
 
 const realm = JSON.parse(readFileSync(REALM_FILE, "utf8"));
 const SEED = { clientId: "archival-service", clientSecret: realm.clients.find((c) => c.clientId === "archival-service").secret };
