@@ -140,6 +140,27 @@ describe("sharing through a store", () => {
     }
   });
 
+  test("with issuer, a store hit needs no discovery: the second client makes no request at all", async () => {
+    const store = memoryStore();
+    const { clientId, clientSecret } = as.clients.basic;
+    const make = () => new TokenClient({ issuer: as.issuer, clientId, clientSecret, store });
+    const first = await requestsDuring(() => make().getToken());
+    assert.equal(first.requests, 1);
+    const realFetch = globalThis.fetch;
+    let fetches = 0;
+    globalThis.fetch = (...args) => {
+      fetches++;
+      return realFetch(...args);
+    };
+    try {
+      const second = await make().getToken();
+      assert.equal(second.accessToken, first.result.accessToken);
+      assert.equal(fetches, 0, "neither discovery nor a token request");
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   test("different scopes or clients have different entries", async () => {
     const store = memoryStore();
     await client(store).c.getToken();
