@@ -116,12 +116,13 @@ export class TokenClient {
       this.#resolved = Promise.resolve(token);
       return token;
     };
-    const request = () =>
-      exchange(session).then((response) => ({
-        token: publish(session.acceptToken(response.status, response.meta, response.body, Date.now())),
-        body: response.body,
-      }));
-    const obtained = this.#shared === undefined ? request().then((r) => r.token) : this.#shared.obtain(session, request, publish);
+    // `keep(body)`, for the store, receives the token response's body.
+    const request = (keep) =>
+      exchange(session).then((response) => {
+        keep?.(response.body);
+        return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
+      });
+    const obtained = this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish);
     const promise = obtained.then(
       (token) => {
         settle();

@@ -60,15 +60,15 @@ class SharedStore {
   #identity;
 
   /**
-   * The token from the store, or else from `request()` (the exchange with
-   * the authorization server, resolving to `{ token, body }`), then written
+   * The token from the store, or else from `request(keep)` (the exchange
+   * with the authorization server; `keep` gets the response body), then written
    * to the store. With a lock, one instance requests while the others poll
    * the store, for at most `pollLimitMs`. `publish` caches a token the
    * moment it is read.
    */
   async obtain(session, request, publish) {
     const keys = await this.#derive();
-    if (keys === undefined) return (await request()).token;
+    if (keys === undefined) return request();
     const hit = await this.#read(keys, session, publish);
     if (hit !== undefined) return hit;
     let locked = this.#lockable ? await this.#lock(keys, session) : undefined;
@@ -84,7 +84,8 @@ class SharedStore {
       }
     }
     try {
-      const { token, body } = await request();
+      let body;
+      const token = await request((b) => (body = b));
       await this.#write(keys, session, token, body);
       return token;
     } finally {

@@ -5,6 +5,9 @@ import {
   decodeJwt,
   fetchClientCredentialsToken,
   TokenClient,
+  cacheStore,
+  kvStore,
+  redisStore,
   type ClientAuthMethod,
   type ClientCredentialsError,
   type ClientCredentialsOptions,
@@ -13,6 +16,7 @@ import {
   type ErrorCode,
   type JwtPayload,
   type TokenClientOptions,
+  type TokenStore,
 } from "client-credentials";
 
 const authMethod: ClientAuthMethod = "client_secret_post";
@@ -115,3 +119,30 @@ export async function main(): Promise<void> {
     if (e.code === "ERR_OAUTH" && e.error === "invalid_client") console.log("wrong id, secret or authMethod");
   }
 }
+
+// A shared store: the adapters, or your own object.
+declare const ioredisLike: { call(...args: unknown[]): Promise<unknown> };
+declare const nodeRedisLike: { sendCommand(args: string[]): Promise<unknown> };
+declare const kv: { get(key: string): Promise<string | null>; put(key: string, value: string, options: { expirationTtl: number }): Promise<void>; delete(key: string): Promise<void> };
+declare const cache: { match(request: string): Promise<Response | undefined>; put(request: string, response: Response): Promise<void>; delete(request: string): Promise<boolean> };
+const own: TokenStore = {
+  get: async (key) => (key === "" ? null : "value"),
+  set: async (_key, _value, { ttlSeconds }) => ttlSeconds,
+  delete: async () => undefined,
+  lock: async (_key, ttlMs) => ttlMs > 0,
+  unlock: async () => undefined,
+};
+for (const store of [redisStore(ioredisLike, { prefix: "cc:" }), redisStore(nodeRedisLike), kvStore(kv), cacheStore(cache), own]) {
+  new TokenClient({
+    ...byIssuer,
+    store,
+    storeSecret: "a-shared-store-secret-0123456789",
+    storeTimeoutMs: 500,
+    onStoreError: (err) => {
+      const code: ErrorCode = err.code;
+      return code;
+    },
+  });
+}
+// @ts-expect-error a store needs get, set and delete
+new TokenClient({ ...byIssuer, store: { get: async () => null } });
