@@ -12,6 +12,7 @@ import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { httpServer } from "../support/hand-server.mjs";
 
 let as;
+let shortAs; // 4 s tokens: refreshed (and unshared) after 2 s
 let api; // answers 401 to the tokens in `refused`, 200 to others
 const refused = new Set();
 const unhandled = [];
@@ -19,7 +20,7 @@ const onUnhandled = (reason) => unhandled.push(reason);
 
 before(async () => {
   process.on("unhandledRejection", onUnhandled);
-  as = await startAuthServer({ accessTokenTtl: 300 });
+  [as, shortAs] = await Promise.all([startAuthServer({ accessTokenTtl: 300 }), startAuthServer({ accessTokenTtl: 4 })]);
   api = await httpServer((req, res) => {
     const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
     res.writeHead(refused.has(token) ? 401 : 200).end();
@@ -27,7 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.allSettled([as.close(), api.close()]);
+  await Promise.allSettled([as.close(), shortAs.close(), api.close()]);
   process.off("unhandledRejection", onUnhandled);
 });
 
@@ -219,6 +220,51 @@ describe("unusable entries are ignored and replaced, never thrown", () => {
     await client(store, { storeSecret }).c.getToken();
     assert.equal((await requestsDuring(() => client(store, { storeSecret }).c.getToken())).requests, 0);
     assert.equal((await requestsDuring(() => client(store).c.getToken())).requests, 1, "without it, the entry is unreadable");
+  });
+});
+
+describe("what is not shared", () => {
+  test("an entry the store kept past its TTL is refused once the token must be refreshed", async () => {
+    const store = memoryStore(); // keeps entries forever, as KV keeps them at least 60 s
+    const { clientId, clientSecret } = shortAs.clients.basic;
+    const make = () => new TokenClient({ tokenUrl: shortAs.tokenUrl, clientId, clientSecret, store, onStoreError: (e) => assert.fail(e) });
+    const first = await make().getToken();
+    const set = store.calls.find(([op]) => op === "set");
+    assert.ok(set[2] >= 1 && set[2] <= 2, `4 s token, refreshed at 2 s: ttlSeconds ${set[2]}`);
+    let before = shortAs.stats.tokenRequests;
+    assert.equal((await make().getToken()).accessToken, first.accessToken, "shared while fresh");
+    assert.equal(shortAs.stats.tokenRequests, before);
+    await new Promise((r) => setTimeout(r, Math.max(0, first.expiresAt - 2000 - Date.now()) + 50));
+    before = shortAs.stats.tokenRequests;
+    const next = await make().getToken();
+    assert.equal(shortAs.stats.tokenRequests, before + 1, "the stale entry was ignored");
+    assert.notEqual(next.accessToken, first.accessToken);
+  });
+
+  test("a token without expires_in is not shared: nothing would expire it from the store", async () => {
+    let served = 0;
+    const server = await httpServer((req, res) => {
+      served++;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: `opaque-${served}`, token_type: "Bearer" }));
+    });
+    try {
+      const store = memoryStore();
+      const make = () => new TokenClient({ tokenUrl: server.url("/token"), clientId: "c", clientSecret: "s", store });
+      await make().getToken();
+      await make().getToken();
+      assert.equal(served, 2);
+      assert.deepEqual(store.calls.filter(([op]) => op === "set"), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("the client holds no secret where inspect or JSON can see it", async () => {
+    const storeSecret = "a-shared-store-secret-0123456789";
+    const { c } = client(memoryStore(), { storeSecret });
+    await c.getToken();
+    const seen = `${inspect(c, { depth: 10, showHidden: true })}${JSON.stringify(c)}`;
+    for (const secret of [storeSecret, as.clients.basic.clientSecret]) assert.ok(!seen.includes(secret));
   });
 });
 
