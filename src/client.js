@@ -9,6 +9,7 @@
 import { Session } from "./client_credentials.js";
 import { authorizedFetch, replayable, send } from "./http.js";
 import { importKeys, sha256, sign } from "./signing.js";
+import { sharedStore } from "./store.js";
 
 /** Requests an access token with the Client Credentials grant (RFC 6749 §4.4). */
 export async function fetchClientCredentialsToken(options) {
@@ -60,6 +61,8 @@ async function exchange(session, keys) {
  *   error. A failure is not cached.
  * - Sharing can't hang a Cloudflare Workers request: a caller that joins
  *   someone else's request waits at most `joinLimitMs`, then makes its own.
+ * - With `store`, instances share the token too (src/store.js): memory,
+ *   then the store, then the authorization server.
  */
 export class TokenClient {
   #session;
@@ -73,10 +76,13 @@ export class TokenClient {
   #keySource;
   /** The keys, imported once (a promise); a key that can't be imported fails every request. */
   #keys;
+  /** The shared store, with the `store` option. */
+  #shared;
 
-  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds`. */
+  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds` and the store options. */
   constructor(options) {
     this.#session = new Session(options, true);
+    this.#shared = sharedStore(this.#session, options);
     // Imported at the first request, not here: Cloudflare Workers refuse to
     // make keys (random values) outside a request, and a client is often
     // built at module scope.
@@ -98,6 +104,7 @@ export class TokenClient {
 
   /** Forgets the cached token; the next `getToken()` requests a new one. */
   invalidate() {
+    this.#shared?.forget(this.#token);
     this.#session.invalidate();
     this.#token = this.#resolved = undefined;
   }
@@ -121,6 +128,8 @@ export class TokenClient {
     // The API refused this token: forget it, unless someone already
     // replaced it, so that no later call sends it again.
     if (this.#token === token) this.invalidate();
+    // And from the store, if it still holds it there.
+    await this.#shared?.forget(token);
     if (!replayable(input, init)) return response;
     const next = await this.getToken();
     return this.#send(input, init, next);
@@ -146,15 +155,24 @@ export class TokenClient {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
     const session = this.#session;
-    const promise = exchange(session, this.#signers()).then(
-      (response) => {
+    // Read, cache and publish in one step, so no caller sees the cache
+    // fresh while the old token is still the published one.
+    const publish = (token) => {
+      Object.freeze(token.raw);
+      this.#token = Object.freeze(token);
+      this.#resolved = Promise.resolve(token);
+      return token;
+    };
+    // `keep(body)`, for the store, receives the token response's body.
+    const request = (keep) =>
+      exchange(session, this.#signers()).then((response) => {
+        keep?.(response.body);
+        return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
+      });
+    const obtained = this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish);
+    const promise = obtained.then(
+      (token) => {
         settle();
-        // Read, cache and publish in one step, so no caller sees the
-        // cache fresh while the old token is still the published one.
-        const token = session.acceptToken(response.status, response.meta, response.body, Date.now());
-        Object.freeze(token.raw);
-        this.#token = Object.freeze(token);
-        this.#resolved = Promise.resolve(token);
         return token;
       },
       (error) => {

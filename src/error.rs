@@ -63,6 +63,11 @@ pub enum Error {
     InvalidOptions(String),
     /// `ERR_INVALID_JWT`: `decodeJwt` could not decode the input.
     InvalidJwt(String),
+    /// `ERR_STORE`: a shared token store (the `store` option) failed, was
+    /// slower than `storeTimeoutMs`, or answered something unusable. Only
+    /// `onStoreError` sees it: the token then comes from the authorization
+    /// server, so `getToken()` never fails for it.
+    Store(String),
 }
 
 /// What to check when the server refused the client (`invalid_client`), by
@@ -109,6 +114,7 @@ impl Error {
             Error::InvalidResponse(_) => "ERR_INVALID_RESPONSE",
             Error::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
             Error::InvalidJwt(_) => "ERR_INVALID_JWT",
+            Error::Store(_) => "ERR_STORE",
         }
     }
 
@@ -162,6 +168,10 @@ impl fmt::Display for Error {
                 "no complete response within timeoutMs ({timeout_ms} ms); raise timeoutMs or check the server"
             ),
             Error::Aborted => f.write_str("the request was aborted by the caller's signal"),
+            Error::Store(detail) => write!(
+                f,
+                "the token store failed ({detail}); the token came from the authorization server instead"
+            ),
             Error::InvalidResponse(m) | Error::InvalidOptions(m) | Error::InvalidJwt(m) => {
                 f.write_str(m)
             }

@@ -208,7 +208,11 @@ impl ClientConfig {
         };
         // The key is read by src/signing.js, never by the core; its presence
         // with another method is a mistake worth naming.
-        if auth != ClientAuth::PrivateKeyJwt && options.present("privateKey") {
+        let private_key = options.value("privateKey");
+        if auth != ClientAuth::PrivateKeyJwt
+            && !private_key.is_undefined()
+            && !private_key.is_null()
+        {
             return Err(Error::options(
                 "privateKey is used only with authMethod \"private_key_jwt\"; set authMethod, or leave privateKey out",
             ));
@@ -326,7 +330,7 @@ fn type_name(v: &JsValue) -> String {
 }
 
 /// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
 
 thread_local! {
     /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
@@ -371,7 +375,13 @@ impl<'a> Options<'a> {
             .map(|(_, kind, raw)| (*kind, raw.as_str()))
     }
 
-    fn string(&self, name: &str) -> Result<Option<String>, Error> {
+    /// The member `name` read from the object itself, for values JSON can't
+    /// carry (functions, a store object).
+    pub(crate) fn value(&self, name: &str) -> JsValue {
+        Reflect::get(self.js, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    pub(crate) fn string(&self, name: &str) -> Result<Option<String>, Error> {
         match self.get(name) {
             None => Ok(None),
             Some((Kind::String, raw)) => Ok(Some(string_value(raw).ok_or_else(|| {
@@ -455,13 +465,6 @@ impl<'a> Options<'a> {
                 Ok((m.name.into_owned(), value))
             })
             .collect()
-    }
-
-    /// Whether the option `name` is set (not undefined or null), read from
-    /// the object itself: for options the core never reads, such as keys.
-    fn present(&self, name: &str) -> bool {
-        Reflect::get(self.js, &JsValue::from_str(name))
-            .is_ok_and(|v| !v.is_undefined() && !v.is_null())
     }
 
     fn signal(&self) -> Result<Option<AbortSignal>, Error> {

@@ -13,6 +13,8 @@
 //!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
 //! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`store`]: a token shared between instances through Redis, KV or the
+//!   Cache API: the entry's key derivation inputs, format and checks.
 //! - `exports` (wasm only): `decodeJwt` and the option reader. JS values
 //!   in, Rust types, JS values out.
 //! - `session` (wasm only): a configured client that hands each HTTP
@@ -35,6 +37,7 @@ pub mod oauth;
 pub mod secret;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod exports;

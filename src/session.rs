@@ -19,7 +19,11 @@ use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
 use crate::exports::{to_js, token_to_js, ClientConfig, Options};
 use crate::oauth::assertion::{self, SigningAlg, JTI_BYTES};
-use crate::oauth::{discovery, parse_token_response_with, ClientAuth, HttpResponse, TokenRequest};
+use crate::oauth::{
+    discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
+    TokenRequest,
+};
+use crate::store::{self, StoreOptions, StoreShape};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -45,6 +49,9 @@ pub struct Session {
     /// signing input: a careless server may echo an assertion, which must
     /// not reach an error any more than the secret.
     signed: Vec<String>,
+    /// With the `store` option: its timeout and the token's identity
+    /// ([`store::identity`]).
+    shared: Option<(u32, String)>,
 }
 
 /// How many signed JWTs a session remembers to redact: a token request's
@@ -79,6 +86,21 @@ impl Session {
                 "dpop: true makes a key pair that only a TokenClient keeps, and a DPoP token is useless without it; use a TokenClient, or pass dpop: { privateKey, publicKey } and keep the pair",
             )));
         }
+        let shared = if cached {
+            store_options(&reader, &config).map_err(to_js)?.map(|ms| {
+                (
+                    ms,
+                    store::identity(&config.request, config.issuer.as_deref()),
+                )
+            })
+        } else {
+            None
+        };
+        if shared.is_some() && config.keys.dpop {
+            return Err(to_js(Error::options(
+                "store can't share DPoP tokens: each is bound to its own client's key; use store or dpop, not both",
+            )));
+        }
         Ok(Session {
             config,
             discovered: None,
@@ -87,7 +109,67 @@ impl Session {
             assertion_header: None,
             dpop: None,
             signed: Vec::new(),
+            shared,
         })
+    }
+
+    /// With the `store` option, the limit for each store call in
+    /// milliseconds; `undefined` without a store.
+    #[wasm_bindgen(getter, js_name = storeTimeoutMs)]
+    pub fn store_timeout_ms(&self) -> Option<u32> {
+        self.shared.as_ref().map(|(ms, _)| *ms)
+    }
+
+    /// With the `store` option, what the shared token is for
+    /// ([`store::identity`]); its SHA-256 names the entry and it binds the
+    /// entry's encryption key. Holds no secret.
+    #[wasm_bindgen(getter, js_name = storeIdentity)]
+    pub fn store_identity(&self) -> Option<String> {
+        self.shared.as_ref().map(|(_, id)| id.clone())
+    }
+
+    /// The plaintext entry for the token just accepted from `body` (the
+    /// token response) and how long the store may keep it, as
+    /// `ttlSeconds \n plaintext`; `undefined` when it should not be shared
+    /// (no store, no known lifetime, under a second left).
+    #[wasm_bindgen(js_name = storeEntry)]
+    pub fn store_entry(&self, body: &[u8], now_ms: f64) -> Option<String> {
+        let (_, identity) = self.shared.as_ref()?;
+        let ttl = store::ttl_seconds(self.cache.refresh_at_ms(), now_ms)?;
+        let obtained_at_ms = self.cache.obtained_at_ms()?;
+        let body = core::str::from_utf8(body).ok()?;
+        Some(format!(
+            "{ttl}\n{}",
+            store::encode_entry(identity, obtained_at_ms, body)
+        ))
+    }
+
+    /// Reads an entry's plaintext from the store at `now_ms`: the token,
+    /// now also cached here, or `undefined` if the entry is foreign,
+    /// malformed, or holds a token this client would not use any more.
+    #[wasm_bindgen(js_name = acceptStored)]
+    pub fn accept_stored(&mut self, plaintext: &str, now_ms: f64) -> Option<JsValue> {
+        let (_, identity) = self.shared.as_ref()?;
+        let entry = store::decode_entry(plaintext, identity)?;
+        let response = HttpResponse {
+            status: 200,
+            opaque_redirect: false,
+            location: None,
+            hints: ResponseHints::default(),
+            body: entry.body.as_bytes().to_vec(),
+        };
+        // Read as it was when it arrived, so `expiresAt` is the original.
+        let token = parse_token_response(&response, entry.obtained_at_ms, &[]).ok()?;
+        let mut cache = self.cache.clone();
+        cache.store(Entry {
+            obtained_at_ms: entry.obtained_at_ms,
+            expires_at_ms: Some(token.expires_at_ms?),
+        });
+        if !cache.is_fresh(now_ms) {
+            return None;
+        }
+        self.cache = cache;
+        Some(token_to_js(&token))
     }
 
     /// Whether `src/signing.js` must import keys before the first request:
@@ -497,6 +579,39 @@ fn advise(e: Error, auth: ClientAuth) -> Error {
     }
 }
 
+/// The store options, read as the core needs them: what `store` and
+/// `onStoreError` are, not what they hold.
+fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>, Error> {
+    let value = reader.value("store");
+    let shape = if value.is_undefined() || value.is_null() {
+        StoreShape::Absent
+    } else if !value.is_object() {
+        StoreShape::NotObject
+    } else {
+        let is_fn = |name: &str| {
+            js_sys::Reflect::get(&value, &JsValue::from_str(name))
+                .map(|f| f.is_function())
+                .unwrap_or(false)
+        };
+        StoreShape::Object {
+            get: is_fn("get"),
+            set: is_fn("set"),
+            delete: is_fn("delete"),
+            lock: is_fn("lock"),
+            unlock: is_fn("unlock"),
+        }
+    };
+    let on_error = reader.value("onStoreError");
+    store::check_options(&StoreOptions {
+        store: shape,
+        on_error_is_function: (!on_error.is_undefined() && !on_error.is_null())
+            .then(|| on_error.is_function()),
+        store_secret_chars: reader.string("storeSecret")?.map(|s| s.chars().count()),
+        has_client_secret: !config.request.credentials.client_secret.expose().is_empty(),
+        timeout_ms: reader.number("storeTimeoutMs")?,
+    })
+}
+
 /// `refreshSkewSeconds`: 0 to a day.
 fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
     match value {
@@ -533,11 +648,13 @@ fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
 /// code comes from [`Error`]: `kind` 0 network (`detail` is what the
 /// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
 /// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects,
-/// 6 a key `src/signing.js` can't use (`detail` says what it expected; it
-/// never holds key material).
+/// 6 a failed token store call (`detail` says which and why), 7 a store
+/// adapter given something that is not a store, 8 a key `src/signing.js`
+/// can't use (`detail` says what it expected, uncut; it never holds key
+/// material).
 #[wasm_bindgen(js_name = hostError, skip_typescript)]
 pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
-    if kind == 6 {
+    if kind == 8 {
         return to_js(Error::options(detail));
     }
     let detail = crate::error::excerpt(detail);
@@ -549,6 +666,8 @@ pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
             "the response body is larger than {limit} bytes, far more than a token response; check that the URL is the token endpoint"
         )),
         4 => Error::options(format!("client.fetch: {detail}")),
+        6 => Error::Store(detail),
+        7 => Error::options(detail),
         _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
     })
 }

@@ -10,7 +10,7 @@
 import { hostError } from "./client_credentials.js";
 
 /** hostError kind: ERR_INVALID_OPTIONS with the message given. */
-const OPTIONS = 6;
+const OPTIONS = 8;
 
 /** WebCrypto parameters of each JWS `alg` (RFC 7518 §3, RFC 8037), for import and for signing alike. */
 const PARAMS = {

@@ -119,7 +119,67 @@ export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
      * proof; a server's `use_dpop_nonce` is answered once with its nonce, which is kept.
      */
     dpop?: true | CryptoKeyPair;
+    /**
+     * Share the token between instances (pods, processes, Worker isolates): memory first, then this
+     * store, then the authorization server. The entry is encrypted (AES-256-GCM, key by HKDF-SHA-256
+     * from the client secret or `storeSecret`); its key holds no secret.
+     */
+    store?: TokenStore;
+    /** The secret the shared entry is encrypted under, the same on every instance; at least 16 characters. Defaults to `clientSecret`. */
+    storeSecret?: string;
+    /** Hears every store failure (code `ERR_STORE`, the store's own error as `cause`); `getToken()` never fails for one. */
+    onStoreError?: (error: ClientCredentialsError) => void;
+    /** A store call slower than this counts as failed, in milliseconds. Default 1000. */
+    storeTimeoutMs?: number;
   };
+
+/**
+ * Where `TokenClient` shares a token: `redisStore(client)`, `kvStore(namespace)`, `cacheStore(cache)`
+ * or your own. Values are opaque strings. With `lock` and `unlock` (atomic, such as Redis `SET NX PX`),
+ * one instance requests the token while the others wait for it in the store.
+ */
+export interface TokenStore {
+  get(key: string): Promise<string | null | undefined>;
+  set(key: string, value: string, options: { ttlSeconds: number }): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  /** Takes the lock named by `key` for `ttlMs`: true if this caller got it. */
+  lock?(key: string, ttlMs: number): Promise<boolean>;
+  unlock?(key: string): Promise<unknown>;
+}
+
+export interface StoreAdapterOptions {
+  /** Prefix for every key. Default `"client-credentials:"`. */
+  prefix?: string;
+}
+
+/**
+ * A store on a connected Redis client, node-redis (v4, v5) or ioredis (duck-typed: no dependency).
+ * It has a lock, `SET NX PX`.
+ */
+export function redisStore(
+  client: { call(...args: unknown[]): Promise<unknown> } | { sendCommand(args: string[]): Promise<unknown> },
+  options?: StoreAdapterOptions,
+): TokenStore;
+
+/** A store on a Cloudflare Workers KV namespace. KV has no lock: instances starting at once each request a token. */
+export function kvStore(
+  namespace: {
+    get(key: string): Promise<string | null>;
+    put(key: string, value: string, options: { expirationTtl: number }): Promise<unknown>;
+    delete(key: string): Promise<unknown>;
+  },
+  options?: StoreAdapterOptions,
+): TokenStore;
+
+/** A store on a Cache API cache, such as `caches.default` in Workers: per data center, no lock. */
+export function cacheStore(
+  cache: {
+    match(request: string): Promise<Response | undefined>;
+    put(request: string, response: Response): Promise<unknown>;
+    delete(request: string): Promise<boolean>;
+  },
+  options?: StoreAdapterOptions,
+): TokenStore;
 
 /** The JSON object a token endpoint returns (RFC 6749 §5.1), as sent. */
 export interface TokenResponseJson {
@@ -181,7 +241,8 @@ export type ErrorCode =
   | "ERR_ABORTED"
   | "ERR_INVALID_RESPONSE"
   | "ERR_INVALID_OPTIONS"
-  | "ERR_INVALID_JWT";
+  | "ERR_INVALID_JWT"
+  | "ERR_STORE";
 
 interface ErrorBase extends Error {
   name: "ClientCredentialsError";

@@ -128,6 +128,11 @@ describe("DPoP token requests", () => {
     assert.equal(sent.length, 0);
   });
 
+  test("a shared store with DPoP: refused, since each token is bound to its own client's key", () => {
+    const store = { get: async () => undefined, set: async () => {}, delete: async () => {} };
+    assert.throws(() => new TokenClient(options(as, { dpop: true, store })), (e) => e.code === "ERR_INVALID_OPTIONS" && /store can't share DPoP tokens/.test(e.message));
+  });
+
   test("bad dpop options: ERR_INVALID_OPTIONS before any request", async () => {
     const pair = await generateKeyPair("ES256", { extractable: true });
     for (const [dpop, pattern] of [

@@ -28,6 +28,7 @@ fn codes_are_stable() {
         (Error::response("x"), "ERR_INVALID_RESPONSE"),
         (Error::options("x"), "ERR_INVALID_OPTIONS"),
         (Error::jwt("x"), "ERR_INVALID_JWT"),
+        (Error::Store("x".into()), "ERR_STORE"),
     ];
     for (error, code) in cases {
         assert_eq!(error.code(), code);

@@ -5,6 +5,9 @@ import {
   decodeJwt,
   fetchClientCredentialsToken,
   TokenClient,
+  cacheStore,
+  kvStore,
+  redisStore,
   type ClientAuthMethod,
   type SecretAuthMethod,
   type ClientCredentialsError,
@@ -14,6 +17,7 @@ import {
   type ErrorCode,
   type JwtPayload,
   type TokenClientOptions,
+  type TokenStore,
 } from "client-credentials";
 
 const authMethod: SecretAuthMethod = "client_secret_post";
@@ -90,6 +94,7 @@ function explain(err: ClientCredentialsError): string {
     case "ERR_INVALID_RESPONSE":
     case "ERR_INVALID_OPTIONS":
     case "ERR_INVALID_JWT":
+    case "ERR_STORE":
       // @ts-expect-error only ERR_OAUTH and ERR_HTTP carry a status
       return `${err.name} ${err.message} ${err.status}`;
     default: {
@@ -99,7 +104,7 @@ function explain(err: ClientCredentialsError): string {
   }
 }
 
-const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT"];
+const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT", "ERR_STORE"];
 
 interface KeycloakClaims extends JwtPayload {
   azp?: string;
@@ -139,3 +144,30 @@ export async function main(): Promise<void> {
     if (e.code === "ERR_OAUTH" && e.error === "invalid_client") console.log("wrong id, secret or authMethod");
   }
 }
+
+// A shared store: the adapters, or your own object.
+declare const ioredisLike: { call(...args: unknown[]): Promise<unknown> };
+declare const nodeRedisLike: { sendCommand(args: string[]): Promise<unknown> };
+declare const kv: { get(key: string): Promise<string | null>; put(key: string, value: string, options: { expirationTtl: number }): Promise<void>; delete(key: string): Promise<void> };
+declare const cache: { match(request: string): Promise<Response | undefined>; put(request: string, response: Response): Promise<void>; delete(request: string): Promise<boolean> };
+const own: TokenStore = {
+  get: async (key) => (key === "" ? null : "value"),
+  set: async (_key, _value, { ttlSeconds }) => ttlSeconds,
+  delete: async () => undefined,
+  lock: async (_key, ttlMs) => ttlMs > 0,
+  unlock: async () => undefined,
+};
+for (const store of [redisStore(ioredisLike, { prefix: "cc:" }), redisStore(nodeRedisLike), kvStore(kv), cacheStore(cache), own]) {
+  new TokenClient({
+    ...byIssuer,
+    store,
+    storeSecret: "a-shared-store-secret-0123456789",
+    storeTimeoutMs: 500,
+    onStoreError: (err) => {
+      const code: ErrorCode = err.code;
+      return code;
+    },
+  });
+}
+// @ts-expect-error a store needs get, set and delete
+new TokenClient({ ...byIssuer, store: { get: async () => null } });
