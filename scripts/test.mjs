@@ -33,6 +33,8 @@ const SUITES = [
   },
   { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
+  // Shared token stores: Redis (Debian redis-server), and KV and the Cache API in workerd (Miniflare).
+  { name: "store", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/store")] },
   { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
   // A real Keycloak (scripts/keycloak.mjs; .ci/run installs it): the seed's server.
   { name: "keycloak", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/keycloak")] },

@@ -103,3 +103,8 @@ export function checked_jwt(json, data, signature, signature_error, claims_error
   result.claimsError = claims_error;
   return result;
 }
+
+/** Fills `dst` (a view of wasm memory) with random bytes, for the `jti` of assertions and DPoP proofs. */
+export function random_bytes(dst) {
+  crypto.getRandomValues(dst);
+}

@@ -11,8 +11,13 @@
 //! - [`verify`], [`jwk`]: verifying JWTs (not the signature math, which is
 //!   WebCrypto's, in `src/webcrypto.js`): header and claim rules, reading
 //!   JWKs and key sets, choosing keys, when to refetch a remote set.
+//! - [`oauth::assertion`], [`dpop`]: the header and claims of client
+//!   assertions (RFC 7523) and DPoP proofs (RFC 9449); `src/signing.js`
+//!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
 //! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`store`]: a token shared between instances through Redis, KV or the
+//!   Cache API: the entry's key derivation inputs, format and checks.
 //! - `exports` (wasm only): `decodeJwt` and the option reader. JS values
 //!   in, Rust types, JS values out.
 //! - `session` (wasm only): a configured client that hands each HTTP
@@ -29,6 +34,7 @@
 
 pub mod base64url;
 pub mod cache;
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod json;
@@ -38,6 +44,7 @@ pub mod oauth;
 pub mod secret;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
+pub mod store;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

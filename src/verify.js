@@ -147,7 +147,7 @@ export class JwksClient {
       if (source.discovered(i, res.status, res.body)) break;
     }
     // The key set's URL is used as given: a redirect is an error, not followed.
-    const res = await send(source.url, undefined, undefined, timeoutMs, signal, false);
+    const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false);
     source.accept(res.status, res.meta, res.body, Date.now());
   }
 

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { initSync, decodeJwt } from "./client_credentials.js";
 import { fetchClientCredentialsToken, TokenClient } from "./client.js";
 import { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
+import { cacheStore, kvStore, redisStore } from "./stores.js";
 
 initSync({ module: readFileSync(join(__dirname, "client_credentials_bg.wasm")) });
 
-export { fetchClientCredentialsToken, decodeJwt, TokenClient, verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest };
+export { fetchClientCredentialsToken, decodeJwt, TokenClient, redisStore, kvStore, cacheStore, verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest };

@@ -5,6 +5,7 @@ fn codes_are_stable() {
     let cases = [
         (
             Error::OAuth {
+                client_hint: None,
                 status: 401,
                 error: "invalid_client".into(),
                 description: None,
@@ -51,6 +52,7 @@ fn codes_are_stable() {
             "ERR_JWT_CLAIM",
         ),
         (Error::JwksNoKey("x".into()), "ERR_JWKS_NO_KEY"),
+        (Error::Store("x".into()), "ERR_STORE"),
     ];
     for (error, code) in cases {
         assert_eq!(error.code(), code);
@@ -61,6 +63,7 @@ fn codes_are_stable() {
 #[test]
 fn invalid_client_message_says_what_to_check() {
     let e = Error::OAuth {
+        client_hint: None,
         status: 401,
         error: "invalid_client".into(),
         description: Some("Invalid client credentials".into()),
