@@ -8,7 +8,8 @@
 // what can only live in JavaScript: awaiting promises and sharing them.
 import { Session } from "./client_credentials.js";
 import { authorizedFetch, replayable, send } from "./http.js";
-import { importKeys, sha256, sign } from "./signing.js";
+import { importKeys, sign } from "./signing.js";
+import { sha256 } from "./webcrypto.js";
 import { sharedStore } from "./store.js";
 
 /** Requests an access token with the Client Credentials grant (RFC 6749 §4.4). */

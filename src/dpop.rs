@@ -12,7 +12,10 @@
 use crate::base64url;
 use crate::error::Error;
 use crate::json::{self, Kind};
+use crate::jwk::{Alg, KeySet, ASYMMETRIC};
+use crate::jwt;
 use crate::oauth::assertion::{SigningAlg, JTI_BYTES};
+use crate::verify::{check_signature_shape, numeric_date};
 
 /// A public key as a JWK with only its required members, in the order
 /// RFC 7638 §3.2 fixes (lexicographic, no whitespace): both the proof's
@@ -134,6 +137,197 @@ pub fn is_nonce_challenge(www_authenticate: &str) -> bool {
     www_authenticate
         .to_ascii_lowercase()
         .contains("use_dpop_nonce")
+}
+
+// The resource server's side (RFC 9449 §4.3, §7.1): `authorizeRequest`
+// checks the proof that comes with a DPoP-bound token. Everything but the
+// two SHA-256 digests and the signature is decided here; messages are fixed
+// texts, so a refusal never echoes the proof or the token.
+
+/// What a resource server expects of a proof.
+pub struct ProofCheck<'a> {
+    /// The request's method, which `htm` must equal.
+    pub method: &'a str,
+    /// The request's URL, which `htu` must equal without query and fragment.
+    pub url: &'a str,
+    /// SHA-256 of the access token, which `ath` must encode.
+    pub token_hash: &'a [u8],
+    /// Now, in seconds since the epoch.
+    pub now_s: f64,
+    /// How old `iat` may be (`dpop.maxAgeSeconds`).
+    pub max_age_s: f64,
+    /// Slack for the client's clock, both ways (`clockToleranceSeconds`).
+    pub clock_tolerance_s: f64,
+}
+
+/// A proof whose header and claims hold, for WebCrypto to check its
+/// signature and hash its key.
+#[derive(Debug)]
+pub struct CheckedProof {
+    pub alg: Alg,
+    /// The proof's `jwk`, reduced to what `importKey` needs.
+    pub key: String,
+    /// The `jwk`'s RFC 7638 thumbprint input, to compare with `cnf.jkt`.
+    pub thumbprint: PublicJwk,
+    /// The signing input's length (`header.payload`).
+    pub signing_input_end: usize,
+    pub signature: Vec<u8>,
+}
+
+/// Default of `dpop.maxAgeSeconds`: how old a proof's `iat` may be.
+pub const DEFAULT_PROOF_MAX_AGE_S: f64 = 60.0;
+
+#[cold]
+#[inline(never)]
+fn refused(message: &'static str) -> Error {
+    Error::DpopProof(message)
+}
+
+/// Checks a proof (the `DPoP` header's value; `None` when absent) against
+/// the request, in RFC 9449 §4.3's order, all but the signature and the key
+/// binding (see [`check_binding`]).
+pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<CheckedProof, Error> {
+    let proof = proof.ok_or_else(|| refused("the request has no DPoP proof header"))?;
+    // Headers joins repeated fields with commas, which a JWT never holds.
+    if proof.contains(',') {
+        return Err(refused("the request has more than one DPoP header"));
+    }
+    let decoded =
+        jwt::decode(proof).map_err(|_| refused("the DPoP proof is not a well-formed JWT"))?;
+    let header = json::parse_object(decoded.header_json())
+        .map_err(|_| refused("the DPoP proof's header could not be read"))?;
+    let get = |members: &[json::Member<'_>], name: &str| {
+        members
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| (m.kind, m.raw.to_owned(), m.as_str().map(|v| v.into_owned())))
+    };
+    if get(&header, "typ").and_then(|m| m.2).as_deref() != Some("dpop+jwt") {
+        return Err(refused("the DPoP proof's typ is not dpop+jwt"));
+    }
+    let alg = get(&header, "alg")
+        .and_then(|m| m.2)
+        .and_then(|name| Alg::from_name(&name))
+        .filter(|alg| alg.bit() & ASYMMETRIC != 0)
+        .ok_or_else(|| {
+            refused("the DPoP proof's alg is not an asymmetric algorithm (never none or HS*)")
+        })?;
+    let jwk = match get(&header, "jwk") {
+        Some((Kind::Object, raw, _)) => raw,
+        _ => return Err(refused("the DPoP proof's header has no jwk object")),
+    };
+    let members =
+        json::parse_object(&jwk).map_err(|_| refused("the DPoP proof's jwk could not be read"))?;
+    // RFC 9449 §4.3: the key must be public. Any private member refuses it.
+    if members.iter().any(|m| {
+        matches!(
+            m.name.as_ref(),
+            "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k"
+        )
+    }) {
+        return Err(refused("the DPoP proof's jwk holds private key members"));
+    }
+    let thumbprint = PublicJwk::from_json(&jwk)
+        .map_err(|_| refused("the DPoP proof's jwk is not a public EC, RSA or OKP key"))?;
+    let keys =
+        KeySet::single(&jwk).map_err(|_| refused("the DPoP proof's jwk is not a usable key"))?;
+    let key = keys
+        .select(alg, None)
+        .next()
+        .map(|k| k.import_json().to_owned())
+        .ok_or_else(|| refused("the DPoP proof's jwk does not fit its alg"))?;
+    let mut signature = Vec::new();
+    base64url::decode_into(decoded.signature(), &mut signature)
+        .map_err(|_| refused("the DPoP proof's signature is not base64url"))?;
+    if check_signature_shape(alg, &signature).is_some() {
+        return Err(refused("the DPoP proof's signature is malformed"));
+    }
+
+    let payload = json::parse_object(decoded.payload_json())
+        .map_err(|_| refused("the DPoP proof's payload could not be read"))?;
+    let string = |name: &str| get(&payload, name).and_then(|m| m.2);
+    if !string("jti").is_some_and(|jti| !jti.is_empty()) {
+        return Err(refused("the DPoP proof has no jti"));
+    }
+    if string("htm").as_deref() != Some(expect.method) {
+        return Err(refused("the DPoP proof's htm is not the request's method"));
+    }
+    let htu_matches = string("htu")
+        .as_deref()
+        .and_then(normalized_url)
+        .is_some_and(|htu| Some(htu) == normalized_url(expect.url));
+    if !htu_matches {
+        return Err(refused("the DPoP proof's htu is not the request's URL"));
+    }
+    let iat = payload
+        .iter()
+        .find(|m| m.name == "iat")
+        .and_then(numeric_date)
+        .ok_or_else(|| refused("the DPoP proof has no iat (a number)"))?;
+    if iat > expect.now_s + expect.clock_tolerance_s {
+        return Err(refused(
+            "the DPoP proof was issued in the future (iat); check the clocks",
+        ));
+    }
+    if expect.now_s - iat > expect.max_age_s + expect.clock_tolerance_s {
+        return Err(refused(
+            "the DPoP proof is too old (iat); make a new proof for every request",
+        ));
+    }
+    if string("ath").as_deref() != Some(base64url::encode(expect.token_hash).as_str()) {
+        return Err(refused(
+            "the DPoP proof's ath is not the hash of the access token",
+        ));
+    }
+    Ok(CheckedProof {
+        alg,
+        key,
+        thumbprint,
+        signing_input_end: decoded.signature_start() - 1,
+        signature,
+    })
+}
+
+/// The last checks, once WebCrypto has spoken: the signature verified with
+/// the proof's own key, and that key is the one the token is bound to, its
+/// thumbprint (`thumbprint_hash`, SHA-256 of [`PublicJwk::thumbprint_input`])
+/// equal to `cnf.jkt` (RFC 9449 §6.1).
+pub fn check_binding(signature_ok: bool, thumbprint_hash: &[u8], jkt: &str) -> Result<(), Error> {
+    if !signature_ok {
+        return Err(refused(
+            "the DPoP proof's signature does not verify with its jwk",
+        ));
+    }
+    if base64url::encode(thumbprint_hash) != jkt {
+        return Err(refused(
+            "the DPoP proof's key is not the key the access token is bound to (cnf.jkt)",
+        ));
+    }
+    Ok(())
+}
+
+/// A URL compared as RFC 9449 §4.3 asks (RFC 3986 §6.2.2-6.2.3): scheme
+/// and host in lower case, the default port dropped, an empty path as `/`,
+/// without query and fragment. `None` for what is not an http(s) URL.
+fn normalized_url(url: &str) -> Option<String> {
+    let url = htu(url);
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let mut authority = authority.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    if authority.ends_with(default) {
+        authority.truncate(authority.len() - default.len());
+    }
+    let path = if path.is_empty() { "/" } else { path };
+    Some(format!("{scheme}://{authority}{path}"))
 }
 
 #[cfg(test)]

@@ -95,6 +95,12 @@ pub enum Error {
     /// `ERR_JWKS_NO_KEY`: no key of the key set fits the token's `kid` and
     /// `alg`, after a refetch when one was allowed.
     JwksNoKey(String),
+    /// `ERR_DPOP_PROOF`: `authorizeRequest` refused a DPoP proof (RFC 9449
+    /// §4.3): absent or repeated, malformed, a wrong `typ`, `alg`, `jwk`,
+    /// `htm`, `htu`, `iat` or `ath`, a bad signature, or a key other than
+    /// the token's `cnf.jkt`. The message is a fixed text, safe to send
+    /// back as `error_description`.
+    DpopProof(&'static str),
     /// `ERR_STORE`: a shared token store (the `store` option) failed, was
     /// slower than `storeTimeoutMs`, or answered something unusable. Only
     /// `onStoreError` sees it: the token then comes from the authorization
@@ -153,6 +159,7 @@ impl Error {
             Error::JwtNotYetValid { .. } => "ERR_JWT_NOT_YET_VALID",
             Error::JwtClaim { .. } => "ERR_JWT_CLAIM",
             Error::JwksNoKey(_) => "ERR_JWKS_NO_KEY",
+            Error::DpopProof(_) => "ERR_DPOP_PROOF",
         }
     }
 
@@ -216,6 +223,7 @@ impl fmt::Display for Error {
                 "no complete response within timeoutMs ({timeout_ms} ms); raise timeoutMs or check the server"
             ),
             Error::Aborted => f.write_str("the request was aborted by the caller's signal"),
+            Error::DpopProof(m) => f.write_str(m),
             Error::Store(detail) => write!(
                 f,
                 "the token store failed ({detail}); the token came from the authorization server instead"

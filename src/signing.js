@@ -72,11 +72,6 @@ export async function sign(session, signer, input) {
   return session.compact(input, new Uint8Array(signature));
 }
 
-/** SHA-256 of `text`, for a DPoP proof's `ath` (RFC 9449 §4.2). */
-export async function sha256(text) {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
 /** client_secret_jwt: the secret's UTF-8 bytes as a non-extractable HMAC key (RFC 7518 §3.2). */
 async function secretKey(secret, alg) {
   const params = PARAMS[alg];

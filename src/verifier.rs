@@ -7,13 +7,14 @@
 //! discovery and refresh timing) and names the keys that may verify a
 //! token, as clean JWK texts for WebCrypto to import.
 
+use crate::dpop;
 use crate::error::{Error, ResponseHints};
 use crate::exports::{parse_url, to_js, with_token, Options};
 use crate::host;
 use crate::json::Kind;
 use crate::jwk::{Alg, KeySet, Refresh};
 use crate::oauth::{check_timeout, discovery, HttpResponse};
-use crate::verify::{Audience, Policy, Verifier};
+use crate::verify::{Audience, Policy, Verifier, DEFAULT_CLOCK_TOLERANCE_S};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -365,4 +366,94 @@ fn key_misfit(alg: &str) -> Error {
     Error::JwtAlg(format!(
         "the token's alg {alg} does not fit the key (its type, curve or size, RSA ≥ 2048 bits; or its alg, use or key_ops)"
     ))
+}
+
+/// A DPoP proof whose header and claims hold ([`dpop::check_proof`]), for
+/// `src/verify.js` to check its signature and key binding through WebCrypto.
+#[wasm_bindgen(skip_typescript)]
+pub struct DpopProof {
+    inner: dpop::CheckedProof,
+    /// `header.payload` of the proof: the signing input.
+    data: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl DpopProof {
+    /// Checks `proof` (the `DPoP` header, or undefined) against the request
+    /// and the token's SHA-256, at `now_ms`; throws `ERR_DPOP_PROOF`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        proof: Option<String>,
+        method: &str,
+        url: &str,
+        token_hash: &[u8],
+        now_ms: f64,
+        max_age_s: Option<f64>,
+        clock_tolerance_s: Option<f64>,
+    ) -> Result<DpopProof, JsValue> {
+        let expect = dpop::ProofCheck {
+            method,
+            url,
+            token_hash,
+            now_s: now_ms / 1000.0,
+            max_age_s: max_age_s.unwrap_or(dpop::DEFAULT_PROOF_MAX_AGE_S),
+            clock_tolerance_s: clock_tolerance_s.unwrap_or(DEFAULT_CLOCK_TOLERANCE_S),
+        };
+        let inner = dpop::check_proof(proof.as_deref(), &expect).map_err(to_js)?;
+        let data = proof
+            .as_deref()
+            .and_then(|p| p.get(..inner.signing_input_end))
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec();
+        Ok(DpopProof { inner, data })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn alg(&self) -> String {
+        self.inner.alg.name().to_owned()
+    }
+
+    /// The proof's `jwk`, as clean JWK text for `importKey`.
+    #[wasm_bindgen(getter)]
+    pub fn key(&self) -> String {
+        self.inner.key.clone()
+    }
+
+    #[wasm_bindgen(getter, js_name = thumbprintInput)]
+    pub fn thumbprint_input(&self) -> String {
+        self.inner.thumbprint.thumbprint_input().to_owned()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn data(&self) -> Vec<u8> {
+        self.data.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn signature(&self) -> Vec<u8> {
+        self.inner.signature.clone()
+    }
+
+    /// See [`dpop::check_binding`]; throws `ERR_DPOP_PROOF`.
+    pub fn bound(
+        &self,
+        signature_ok: bool,
+        thumbprint_hash: &[u8],
+        jkt: &str,
+    ) -> Result<(), JsValue> {
+        dpop::check_binding(signature_ok, thumbprint_hash, jkt).map_err(to_js)
+    }
+}
+
+/// Validates `authorizeRequest`'s `dpop` option: `{ maxAgeSeconds }`, 1 to
+/// 3600 seconds when given; returns it (or undefined).
+#[wasm_bindgen(js_name = dpopMaxAge, skip_typescript)]
+pub fn dpop_max_age(value: Option<f64>) -> Result<Option<f64>, JsValue> {
+    match value {
+        Some(s) if !(1.0..=3600.0).contains(&s) => Err(to_js(Error::options(
+            "dpop.maxAgeSeconds must be a number of seconds from 1 to 3600",
+        ))),
+        v => Ok(v),
+    }
 }

@@ -7,9 +7,9 @@
 // What stays here is what only JavaScript can do: awaiting, sharing one
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
-import { JwtVerifier, KeySource, verifyError } from "./client_credentials.js";
+import { DpopProof, JwtVerifier, KeySource, dpopMaxAge, verifyError } from "./client_credentials.js";
 import { send } from "./http.js";
-import { cryptoKeyFits, importKey, verifySignature } from "./webcrypto.js";
+import { cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
 
@@ -284,8 +284,8 @@ function strings(value) {
   return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
 }
 
-/** RFC 6750 §2.1: `Bearer` (any case), spaces, a b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+/** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case), spaces, a b64token. */
+const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /** What `error_description` says for each failure: fixed texts, so a response never echoes the token or the server's configuration. */
 const DESCRIPTIONS = {
@@ -314,12 +314,15 @@ export async function authorizeRequest(request, options) {
   if (realm !== undefined && (typeof realm !== "string" || /["\\\x00-\x1f\x7f]/.test(realm))) {
     throw verifyError(OPTIONS, "realm must be a string without quotes, backslashes or control characters");
   }
-  const deny = refusal(realm);
+  const maxAgeSeconds = options?.dpop === undefined ? undefined : dpopMaxAge(typeof options.dpop?.maxAgeSeconds === "number" || options.dpop?.maxAgeSeconds === undefined ? options.dpop?.maxAgeSeconds : NaN);
   const authorization = request?.headers?.get?.("authorization");
-  if (authorization == null) return deny(401);
-  const match = BEARER.exec(authorization);
-  if (match === null) return deny(400, "invalid_request", "the Authorization header is not `Bearer <token>`");
-  const token = match[1];
+  if (authorization == null) return refusal(realm)(401);
+  const match = AUTHORIZATION.exec(authorization);
+  if (match === null) return refusal(realm)(400, "invalid_request", "the Authorization header is not `Bearer <token>` or `DPoP <token>`");
+  const dpop = match[1].toLowerCase() === "dpop";
+  // A refusal answers in the scheme the request used (RFC 9449 §7.1).
+  const deny = refusal(realm, dpop);
+  const token = match[2];
   let verified;
   try {
     verified = await verifyJwt(token, options);
@@ -331,6 +334,15 @@ export async function authorizeRequest(request, options) {
     return deny(401, "invalid_token", description);
   }
   const { payload } = verified;
+  // RFC 9449 §7.1: a token bound to a key (cnf.jkt) is accepted only as DPoP, with a proof by that key;
+  // an unbound one only as Bearer, so a downgrade either way is refused.
+  const jkt = payload.cnf?.jkt;
+  if (!dpop && jkt !== undefined) return refusal(realm, true)(401, "invalid_token", "the access token is bound to a DPoP key; send it as `Authorization: DPoP` with a proof");
+  if (dpop && typeof jkt !== "string") return deny(401, "invalid_token", "the access token is not DPoP-bound (no cnf.jkt); send it as `Authorization: Bearer`");
+  if (dpop) {
+    const why = await proofRefusal(request, token, jkt, nowMs(options), maxAgeSeconds, options.clockToleranceSeconds);
+    if (why !== undefined) return deny(401, "invalid_dpop_proof", why);
+  }
   const has = (granted, required) => required.every((r) => granted.includes(r));
   if (!has(realmRoles(payload), wanted.realmRoles)) return deny(403, "insufficient_scope", "a required realm role is missing");
   for (const [client, roles] of wanted.clientRoles) {
@@ -338,6 +350,29 @@ export async function authorizeRequest(request, options) {
   }
   if (!has(scopes(payload), wanted.scopes)) return deny(403, "insufficient_scope", "a required scope is missing", wanted.scopes.join(" "));
   return { ok: true, header: verified.header, payload, token };
+}
+
+/**
+ * Why the request's DPoP proof is refused (ERR_DPOP_PROOF's fixed text), or
+ * undefined when it holds: the core checks the header and claims, WebCrypto
+ * the signature with the proof's own key and the hashes (`ath`, the key's
+ * thumbprint against `cnf.jkt`).
+ */
+async function proofRefusal(request, token, jkt, now, maxAgeSeconds, clockToleranceSeconds) {
+  let proof;
+  try {
+    proof = new DpopProof(request.headers.get("dpop") ?? undefined, request.method, request.url, await sha256(token), now, maxAgeSeconds, clockToleranceSeconds);
+    const { alg } = proof;
+    const key = await importKey(proof.key, alg).catch(() => undefined);
+    const ok = key !== undefined && (await verifySignature(alg, key, proof.signature, proof.data));
+    proof.bound(ok, await sha256(proof.thumbprintInput), jkt);
+    return undefined;
+  } catch (e) {
+    if (e?.code === "ERR_DPOP_PROOF") return e.message;
+    throw e;
+  } finally {
+    proof?.free();
+  }
 }
 
 /** The roles and scopes `authorizeRequest` requires, checked before any token is read. */
@@ -358,14 +393,22 @@ function grants(options) {
   };
 }
 
-/** Refusals as RFC 6750 §3 describes them: the challenge in `WWW-Authenticate` (with `realm` when given), the same error as a JSON body. */
-const refusal = (realm) => (status, error, description, scope) => {
+/** The algorithms a DPoP proof may use, for the challenge (RFC 9449 §7.1). */
+const DPOP_ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA";
+
+/**
+ * Refusals as RFC 6750 §3 describes them: the challenge in `WWW-Authenticate` (with `realm` when given;
+ * the `DPoP` scheme with `algs` for a DPoP request, RFC 9449 §7.1), the same error as a JSON body.
+ */
+const refusal = (realm, dpop) => (status, error, description, scope) => {
   const params = realm === undefined ? [] : [`realm="${realm}"`];
   if (error !== undefined) {
     params.push(`error="${error}"`, `error_description="${description}"`);
     if (scope) params.push(`scope="${scope}"`);
   }
-  const challenge = params.length ? `Bearer ${params.join(", ")}` : "Bearer";
+  if (dpop) params.push(`algs="${DPOP_ALGS}"`);
+  const scheme = dpop ? "DPoP" : "Bearer";
+  const challenge = params.length ? `${scheme} ${params.join(", ")}` : scheme;
   const headers = { "content-type": "application/json", "cache-control": "no-store" };
   if (status === 401 || status === 403) headers["www-authenticate"] = challenge;
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });

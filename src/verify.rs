@@ -219,7 +219,7 @@ fn check_header(header: &[Member<'_>], allowed: u16) -> Result<Alg, Error> {
 /// length (RFC 7518 §3.4): a DER structure, as other APIs produce, is
 /// refused, and so is `r` or `s` zero, which some verifiers once accepted
 /// for any message (CVE-2022-21449).
-fn check_signature_shape(alg: Alg, signature: &[u8]) -> Option<Error> {
+pub(crate) fn check_signature_shape(alg: Alg, signature: &[u8]) -> Option<Error> {
     let expected = alg.signature_len()?;
     if signature.len() != expected {
         let hint = if matches!(alg, Alg::ES256 | Alg::ES384 | Alg::ES512) {
@@ -258,7 +258,7 @@ fn claim_error(claim: &'static str, message: impl Into<String>) -> Error {
 fn date(payload: &[Member<'_>], claim: &'static str) -> Result<Option<f64>, Error> {
     match member(payload, claim) {
         None => Ok(None),
-        Some(m) => number(m).map(Some).ok_or_else(|| {
+        Some(m) => numeric_date(m).map(Some).ok_or_else(|| {
             claim_error(
                 claim,
                 format!(
@@ -401,7 +401,7 @@ fn same_media_type(actual: &str, expected: &str) -> bool {
 /// A JSON number as seconds. Not `str::parse::<f64>`, whose tables cost
 /// kilobytes of wasm: a NumericDate needs no exact rounding, only the
 /// right second.
-fn number(m: &Member<'_>) -> Option<f64> {
+pub(crate) fn numeric_date(m: &Member<'_>) -> Option<f64> {
     if m.kind != Kind::Number {
         return None;
     }

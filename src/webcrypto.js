@@ -48,3 +48,10 @@ export function cryptoKeyFits(key, alg) {
   if (have.modulusLength !== undefined && have.modulusLength < 2048) return false;
   return key.type === (want.name === "HMAC" ? "secret" : "public");
 }
+
+const encoder = new TextEncoder();
+
+/** SHA-256 of a text's UTF-8 bytes (a DPoP proof's `ath`, a key's RFC 7638 thumbprint). */
+export async function sha256(text) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}

@@ -94,3 +94,188 @@ fn nonces_and_challenges() {
     ));
     assert!(!is_nonce_challenge(r#"DPoP error="invalid_token""#));
 }
+
+// The resource server's checks (RFC 9449 §4.3).
+
+const X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+const Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+const TOKEN_HASH: [u8; 32] = [7; 32];
+const NOW: f64 = 1_700_000_000.0;
+
+fn ec_jwk() -> String {
+    format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#)
+}
+
+fn good_header() -> String {
+    format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{}}}"#, ec_jwk())
+}
+
+fn good_claims() -> String {
+    format!(
+        r#"{{"jti":"j1","htm":"GET","htu":"https://api.example/archives","iat":{NOW},"ath":"{}"}}"#,
+        base64url::encode(&TOKEN_HASH)
+    )
+}
+
+fn proof(header: &str, claims: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        base64url::encode(header.as_bytes()),
+        base64url::encode(claims.as_bytes()),
+        base64url::encode(&[1u8; 64])
+    )
+}
+
+fn expect() -> ProofCheck<'static> {
+    ProofCheck {
+        method: "GET",
+        url: "https://API.example:443/archives?page=2#top",
+        token_hash: &TOKEN_HASH,
+        now_s: NOW,
+        max_age_s: DEFAULT_PROOF_MAX_AGE_S,
+        clock_tolerance_s: 30.0,
+    }
+}
+
+fn refusal(header: &str, claims: &str) -> String {
+    let e = check_proof(Some(&proof(header, claims)), &expect()).unwrap_err();
+    assert_eq!(e.code(), "ERR_DPOP_PROOF");
+    e.to_string()
+}
+
+#[test]
+fn a_proof_for_the_request_passes_with_its_key_and_signing_input() {
+    let text = proof(&good_header(), &good_claims());
+    let checked = check_proof(Some(&text), &expect()).unwrap();
+    assert_eq!(checked.alg, Alg::ES256);
+    assert_eq!(
+        checked.thumbprint.thumbprint_input(),
+        format!(r#"{{"crv":"P-256","kty":"EC","x":"{X}","y":"{Y}"}}"#)
+    );
+    assert!(checked.key.contains(X) && checked.key.contains("\"kty\":\"EC\""));
+    assert_eq!(checked.signing_input_end, text.rfind('.').unwrap());
+    assert_eq!(checked.signature, vec![1u8; 64]);
+}
+
+#[test]
+fn absent_repeated_or_malformed_proofs_are_refused() {
+    let e = check_proof(None, &expect()).unwrap_err();
+    assert!(e.to_string().contains("no DPoP proof"), "{e}");
+    let one = proof(&good_header(), &good_claims());
+    let e = check_proof(Some(&format!("{one}, {one}")), &expect()).unwrap_err();
+    assert!(e.to_string().contains("more than one"), "{e}");
+    let e = check_proof(Some("not.a.jwt"), &expect()).unwrap_err();
+    assert_eq!(e.code(), "ERR_DPOP_PROOF");
+}
+
+#[test]
+fn the_header_must_be_typ_dpop_jwt_an_asymmetric_alg_and_a_public_jwk() {
+    let claims = good_claims();
+    let jwk = ec_jwk();
+    let with = |typ: &str, alg: &str, jwk: &str| {
+        refusal(
+            &format!(r#"{{"typ":"{typ}","alg":"{alg}","jwk":{jwk}}}"#),
+            &claims,
+        )
+    };
+    assert!(with("JWT", "ES256", &jwk).contains("typ"));
+    assert!(with("at+jwt", "ES256", &jwk).contains("typ"));
+    for alg in ["none", "HS256", "XS256"] {
+        assert!(with("dpop+jwt", alg, &jwk).contains("asymmetric"), "{alg}");
+    }
+    let private = format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}","d":"{X}"}}"#);
+    assert!(with("dpop+jwt", "ES256", &private).contains("private"));
+    assert!(with("dpop+jwt", "ES256", r#"{"kty":"oct","k":"c2VjcmV0"}"#).contains("private"));
+    // The key must fit the alg: a P-256 key can't make an RS256 or ES384 proof.
+    assert!(with("dpop+jwt", "RS256", &jwk).contains("does not fit"));
+    assert!(with("dpop+jwt", "ES384", &jwk).contains("does not fit"));
+    let no_jwk = refusal(r#"{"typ":"dpop+jwt","alg":"ES256"}"#, &claims);
+    assert!(no_jwk.contains("no jwk"), "{no_jwk}");
+    let text = format!(
+        "{}.{}.{}",
+        base64url::encode(good_header().as_bytes()),
+        base64url::encode(claims.as_bytes()),
+        base64url::encode(&[1u8; 70])
+    );
+    let e = check_proof(Some(&text), &expect()).unwrap_err();
+    assert!(e.to_string().contains("malformed"), "{e}");
+}
+
+#[test]
+fn the_claims_must_name_this_request_now_and_this_token() {
+    let header = good_header();
+    let ath = base64url::encode(&TOKEN_HASH);
+    let claims = |jti: &str, htm: &str, htu: &str, iat: f64, ath: &str| {
+        format!(r#"{{{jti}"htm":"{htm}","htu":"{htu}","iat":{iat},"ath":"{ath}"}}"#)
+    };
+    let url = "https://api.example/archives";
+    assert!(refusal(&header, &claims("", "GET", url, NOW, &ath)).contains("jti"));
+    assert!(refusal(&header, &claims(r#""jti":"","#, "GET", url, NOW, &ath)).contains("jti"));
+    let j = r#""jti":"j","#;
+    assert!(refusal(&header, &claims(j, "POST", url, NOW, &ath)).contains("htm"));
+    assert!(refusal(&header, &claims(j, "get", url, NOW, &ath)).contains("htm"));
+    for htu in [
+        "https://api.example/other",
+        "http://api.example/archives",
+        "https://api.example:8443/archives",
+        "https://evil.example/archives",
+        "https://user@api.example/archives",
+    ] {
+        assert!(
+            refusal(&header, &claims(j, "GET", htu, NOW, &ath)).contains("htu"),
+            "{htu}"
+        );
+    }
+    // Normalised as RFC 3986 §6.2 says: case of scheme and host, default port, query and fragment.
+    for htu in [
+        "HTTPS://api.EXAMPLE/archives",
+        "https://api.example:443/archives?x=1",
+    ] {
+        let text = proof(&header, &claims(j, "GET", htu, NOW, &ath));
+        assert!(check_proof(Some(&text), &expect()).is_ok(), "{htu}");
+    }
+    // iat: up to maxAgeSeconds + tolerance old, up to the tolerance ahead.
+    for (iat, ok) in [
+        (NOW - 89.0, true),
+        (NOW - 91.0, false),
+        (NOW + 29.0, true),
+        (NOW + 31.0, false),
+    ] {
+        let text = proof(&header, &claims(j, "GET", url, iat, &ath));
+        assert_eq!(check_proof(Some(&text), &expect()).is_ok(), ok, "{iat}");
+    }
+    let no_iat = format!(r#"{{"jti":"j","htm":"GET","htu":"{url}","ath":"{ath}"}}"#);
+    assert!(refusal(&header, &no_iat).contains("iat"));
+    let other = base64url::encode(&[8u8; 32]);
+    assert!(refusal(&header, &claims(j, "GET", url, NOW, &other)).contains("ath"));
+    let no_ath = format!(r#"{{"jti":"j","htm":"GET","htu":"{url}","iat":{NOW}}}"#);
+    assert!(refusal(&header, &no_ath).contains("ath"));
+}
+
+#[test]
+fn the_binding_needs_the_signature_and_the_thumbprint_of_cnf_jkt() {
+    let hash = [9u8; 32];
+    let jkt = base64url::encode(&hash);
+    assert!(check_binding(true, &hash, &jkt).is_ok());
+    let e = check_binding(false, &hash, &jkt).unwrap_err();
+    assert!(e.to_string().contains("signature"), "{e}");
+    let e = check_binding(true, &[1u8; 32], &jkt).unwrap_err();
+    assert_eq!(e.code(), "ERR_DPOP_PROOF");
+    assert!(e.to_string().contains("cnf.jkt"), "{e}");
+}
+
+#[test]
+fn refusals_never_quote_the_proof_and_never_hold_a_double_quote() {
+    let secretish = "j-SECRET-jti";
+    let claims = format!(
+        r#"{{"jti":"{secretish}","htm":"DELETE","htu":"https://evil.example/x","iat":{NOW},"ath":"x"}}"#
+    );
+    let text = proof(&good_header(), &claims);
+    let e = check_proof(Some(&text), &expect()).unwrap_err();
+    let message = e.to_string();
+    assert!(
+        !message.contains(secretish) && !message.contains("DELETE") && !message.contains("evil")
+    );
+    assert!(!message.contains('"'), "{message}");
+    assert!(!format!("{e:?}").contains(&text));
+}
