@@ -248,6 +248,8 @@ export type ErrorCode =
   | "ERR_JWT_NOT_YET_VALID"
   | "ERR_JWT_CLAIM"
   | "ERR_JWKS_NO_KEY"
+  /** A DPoP proof refused; `authorizeRequest` answers it as 401 `invalid_dpop_proof` rather than rejecting. */
+  | "ERR_DPOP_PROOF"
   | "ERR_STORE";
 
 interface ErrorBase extends Error {
@@ -436,17 +438,30 @@ export interface AuthorizeRequestOptions extends VerifyJwtOptions {
   scopes?: readonly string[];
   /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3): names the protection space. */
   realm?: string;
+  /**
+   * DPoP proofs (RFC 9449 §4.3), for tokens bound to a key (`cnf.jkt`): `maxAgeSeconds` is how old a
+   * proof's `iat` may be, 1 to 3600, default 60 (plus `clockToleranceSeconds`; ahead of the clock
+   * only `clockToleranceSeconds`).
+   */
+  dpop?: { maxAgeSeconds?: number };
 }
 
 export type AuthorizeResult<P extends JwtPayload = JwtPayload> =
   | { ok: true; header: JwtHeader & { alg: JwsAlgorithm }; payload: P; token: string }
   | {
       ok: false;
-      /** 401 (missing or invalid token), 400 (malformed Authorization), 403 (missing role or scope), 503 (keys unavailable). */
+      /**
+       * 401 (missing or invalid token; a DPoP-bound token as Bearer or an unbound one as DPoP; a missing or invalid
+       * DPoP proof, `invalid_dpop_proof`), 400 (malformed Authorization), 403 (missing role or scope), 503 (keys unavailable).
+       */
       status: 400 | 401 | 403 | 503;
-      /** A ready response with `WWW-Authenticate` (RFC 6750 §3); it never echoes the token. */
+      /** A ready response with `WWW-Authenticate` (RFC 6750 §3; the `DPoP` scheme with `algs` for DPoP, RFC 9449 §7.1); it never echoes the token or proof. */
       response: Response;
     };
 
-/** Checks the bearer token of a fetch API `Request`, then the required roles and scopes. Bad options reject with `ERR_INVALID_OPTIONS`. */
+/**
+ * Checks the access token of a fetch API `Request` (`Authorization: Bearer`, or `Authorization: DPoP` with one `DPoP`
+ * proof header whose key is the token's `cnf.jkt`, RFC 9449 §7.1), then the required roles and scopes. Bad options
+ * reject with `ERR_INVALID_OPTIONS`.
+ */
 export function authorizeRequest<P extends JwtPayload = JwtPayload>(request: Request, options: AuthorizeRequestOptions): Promise<AuthorizeResult<P>>;
