@@ -7,12 +7,11 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as http from "node:http";
 import { createHash } from "node:crypto";
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { JwksClient, TokenClient, authorizeRequest, fetchClientCredentialsToken } from "client-credentials";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
-import { listen } from "../../scripts/net.mjs";
+import { startAuthorizingApi } from "../support/authorizing-api.mjs";
 
 const BOUND = { clientId: "authorize-dpop-bound", clientSecret: "bound-secret-91f2", authMethod: "client_secret_basic", metadata: { dpop_bound_access_tokens: true } };
 const PLAIN = { clientId: "authorize-dpop-plain", clientSecret: "plain-secret-4a7c", authMethod: "client_secret_basic" };
@@ -28,7 +27,7 @@ let plain;
 
 before(async () => {
   as = await startAuthServer({ clients: { bound: BOUND, plain: PLAIN } });
-  api = await startApi();
+  api = await startAuthorizingApi({ jwks: new JwksClient({ jwksUri: as.jwksUri }), issuer: as.issuer, audience: `${as.issuer}/account` });
   pair = await generateKeyPair("ES256");
   jwk = await exportJWK(pair.publicKey);
   const got = await fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId: BOUND.clientId, clientSecret: BOUND.clientSecret, dpop: pair });
@@ -40,41 +39,6 @@ before(async () => {
 after(async () => {
   await Promise.all([as?.close(), api?.close()]);
 });
-
-/** The API: a Node server turning each request into a fetch API Request for authorizeRequest, answering its result. */
-async function startApi() {
-  let jwks;
-  let options = {};
-  const server = http.createServer(async (req, res) => {
-    for await (const _ of req);
-    // rawHeaders keeps repeated DPoP headers apart; Headers then joins them as fetch does.
-    const headers = new Headers();
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-    const request = new Request(`${origin}${req.url}`, { method: req.method, headers });
-    jwks ??= new JwksClient({ jwksUri: as.jwksUri, allowInsecureHttp: true });
-    const result = await authorizeRequest(request, { jwks, issuer: as.issuer, audience: `${as.issuer}/account`, ...options });
-    if (!result.ok) {
-      res.writeHead(result.status, Object.fromEntries(result.response.headers));
-      res.end(await result.response.text());
-      return;
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ sub: result.payload.sub, jkt: result.payload.cnf?.jkt }));
-  });
-  const port = await listen(server, 0, "127.0.0.1");
-  const origin = `http://127.0.0.1:${port}`;
-  return {
-    url: (path) => `${origin}${path}`,
-    set options(value) {
-      options = value;
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 const ath = (token) => createHash("sha256").update(token).digest("base64url");
 
