@@ -172,6 +172,10 @@ pub struct CheckedProof {
     /// The signing input's length (`header.payload`).
     pub signing_input_end: usize,
     pub signature: Vec<u8>,
+    /// What the replay cache keeps: `htu` (normalised) and `jti`.
+    pub replay_key: String,
+    /// When the proof stops being accepted for its `iat`, in seconds.
+    pub expires_s: f64,
 }
 
 /// Default of `dpop.maxAgeSeconds`: how old a proof's `iat` may be.
@@ -246,19 +250,17 @@ pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<Check
     let payload = json::parse_object(decoded.payload_json())
         .map_err(|_| refused("the DPoP proof's payload could not be read"))?;
     let string = |name: &str| get(&payload, name).and_then(|m| m.2);
-    if !string("jti").is_some_and(|jti| !jti.is_empty()) {
-        return Err(refused("the DPoP proof has no jti"));
-    }
+    let jti = string("jti")
+        .filter(|jti| !jti.is_empty())
+        .ok_or_else(|| refused("the DPoP proof has no jti"))?;
     if string("htm").as_deref() != Some(expect.method) {
         return Err(refused("the DPoP proof's htm is not the request's method"));
     }
-    let htu_matches = string("htu")
+    let htu = string("htu")
         .as_deref()
         .and_then(normalized_url)
-        .is_some_and(|htu| Some(htu) == normalized_url(expect.url));
-    if !htu_matches {
-        return Err(refused("the DPoP proof's htu is not the request's URL"));
-    }
+        .filter(|htu| Some(htu) == normalized_url(expect.url).as_ref())
+        .ok_or_else(|| refused("the DPoP proof's htu is not the request's URL"))?;
     let iat = payload
         .iter()
         .find(|m| m.name == "iat")
@@ -285,6 +287,8 @@ pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<Check
         thumbprint,
         signing_input_end: decoded.signature_start() - 1,
         signature,
+        replay_key: format!("{htu}\n{jti}"),
+        expires_s: iat + expect.max_age_s + expect.clock_tolerance_s,
     })
 }
 
@@ -304,6 +308,57 @@ pub fn check_binding(signature_ok: bool, thumbprint_hash: &[u8], jkt: &str) -> R
         ));
     }
     Ok(())
+}
+
+/// Most proofs a [`ReplayCache`] remembers: at ten a second for a minute's
+/// window, some 600; the cap bounds its memory (about 1 MB).
+pub const REPLAY_CAPACITY: usize = 10_000;
+
+/// The proofs accepted lately, by `htu` and `jti`, each until its `iat`
+/// window closes (RFC 9449 §11.1): a proof seen again is a replay. Only
+/// proofs that passed every check are recorded, so filling it takes valid
+/// tokens and keys; when full, the proof closest to expiring is forgotten.
+#[derive(Debug, Default)]
+pub struct ReplayCache {
+    seen: std::collections::HashMap<String, f64>,
+}
+
+impl ReplayCache {
+    /// Refuses `proof` if it was seen, else remembers it.
+    pub fn check(&mut self, proof: &CheckedProof, now_s: f64) -> Result<(), Error> {
+        if self
+            .seen
+            .get(&proof.replay_key)
+            .is_some_and(|&expires| expires >= now_s)
+        {
+            return Err(refused(
+                "the DPoP proof was used before (its jti); make a new proof for every request",
+            ));
+        }
+        if self.seen.len() >= REPLAY_CAPACITY {
+            self.seen.retain(|_, expires| *expires >= now_s);
+        }
+        if self.seen.len() >= REPLAY_CAPACITY {
+            let soonest = self
+                .seen
+                .iter()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(key, _)| key.clone());
+            if let Some(key) = soonest {
+                self.seen.remove(&key);
+            }
+        }
+        self.seen.insert(proof.replay_key.clone(), proof.expires_s);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
 }
 
 /// A URL compared as RFC 9449 §4.3 asks (RFC 3986 §6.2.2-6.2.3): scheme

@@ -375,6 +375,7 @@ pub struct DpopProof {
     inner: dpop::CheckedProof,
     /// `header.payload` of the proof: the signing input.
     data: Vec<u8>,
+    now_s: f64,
 }
 
 #[wasm_bindgen]
@@ -406,7 +407,11 @@ impl DpopProof {
             .unwrap_or_default()
             .as_bytes()
             .to_vec();
-        Ok(DpopProof { inner, data })
+        Ok(DpopProof {
+            inner,
+            data,
+            now_s: expect.now_s,
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -435,14 +440,33 @@ impl DpopProof {
         self.inner.signature.clone()
     }
 
-    /// See [`dpop::check_binding`]; throws `ERR_DPOP_PROOF`.
+    /// See [`dpop::check_binding`], then the replay check of `replay`;
+    /// throws `ERR_DPOP_PROOF`.
     pub fn bound(
         &self,
         signature_ok: bool,
         thumbprint_hash: &[u8],
         jkt: &str,
+        replay: &mut DpopReplay,
     ) -> Result<(), JsValue> {
-        dpop::check_binding(signature_ok, thumbprint_hash, jkt).map_err(to_js)
+        dpop::check_binding(signature_ok, thumbprint_hash, jkt)
+            .and_then(|()| replay.inner.check(&self.inner, self.now_s))
+            .map_err(to_js)
+    }
+}
+
+/// The proofs `authorizeRequest` accepted lately ([`dpop::ReplayCache`]).
+#[wasm_bindgen(skip_typescript)]
+#[derive(Default)]
+pub struct DpopReplay {
+    inner: dpop::ReplayCache,
+}
+
+#[wasm_bindgen]
+impl DpopReplay {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> DpopReplay {
+        DpopReplay::default()
     }
 }
 

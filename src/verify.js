@@ -7,7 +7,7 @@
 // What stays here is what only JavaScript can do: awaiting, sharing one
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
-import { DpopProof, JwtVerifier, KeySource, dpopMaxAge, verifyError } from "./client_credentials.js";
+import { DpopProof, DpopReplay, JwtVerifier, KeySource, dpopMaxAge, verifyError } from "./client_credentials.js";
 import { send } from "./http.js";
 import { cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
@@ -356,8 +356,11 @@ export async function authorizeRequest(request, options) {
  * Why the request's DPoP proof is refused (ERR_DPOP_PROOF's fixed text), or
  * undefined when it holds: the core checks the header and claims, WebCrypto
  * the signature with the proof's own key and the hashes (`ath`, the key's
- * thumbprint against `cnf.jkt`).
+ * thumbprint against `cnf.jkt`), then the core refuses a replayed proof.
  */
+/** The proofs accepted lately in this isolate (made on first use, once the wasm is ready), so a replayed one is refused. */
+let replay;
+
 async function proofRefusal(request, token, jkt, now, maxAgeSeconds, clockToleranceSeconds) {
   let proof;
   try {
@@ -365,7 +368,8 @@ async function proofRefusal(request, token, jkt, now, maxAgeSeconds, clockTolera
     const { alg } = proof;
     const key = await importKey(proof.key, alg).catch(() => undefined);
     const ok = key !== undefined && (await verifySignature(alg, key, proof.signature, proof.data));
-    proof.bound(ok, await sha256(proof.thumbprintInput), jkt);
+    replay ??= new DpopReplay();
+    proof.bound(ok, await sha256(proof.thumbprintInput), jkt, replay);
     return undefined;
   } catch (e) {
     if (e?.code === "ERR_DPOP_PROOF") return e.message;

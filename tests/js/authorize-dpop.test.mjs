@@ -96,6 +96,14 @@ describe("authorizeRequest: DPoP-bound tokens, with our TokenClient", () => {
     assert.equal((await res.json()).jkt, await calculateJwkThumbprint(jwk));
   });
 
+  test("a proof used twice is refused the second time (its jti); a new proof for the same request passes", async () => {
+    const once = await proof();
+    const call = (dpop) => fetch(api.url("/archives"), { headers: { authorization: `DPoP ${bound}`, dpop } });
+    assert.equal((await call(once)).status, 200);
+    assert.match(await refused(`DPoP ${bound}`, [once], "invalid_dpop_proof"), /used before/);
+    assert.equal((await call(await proof())).status, 200);
+  });
+
   test("a bound token as Bearer is refused (no downgrade), in the DPoP scheme", async () => {
     const why = await refused(`Bearer ${bound}`, [], "invalid_token");
     assert.match(why, /bound to a DPoP key/);

@@ -279,3 +279,74 @@ fn refusals_never_quote_the_proof_and_never_hold_a_double_quote() {
     assert!(!message.contains('"'), "{message}");
     assert!(!format!("{e:?}").contains(&text));
 }
+
+#[test]
+fn a_replayed_proof_is_refused_until_its_window_closes() {
+    let text = proof(&good_header(), &good_claims());
+    let checked = check_proof(Some(&text), &expect()).unwrap();
+    assert_eq!(checked.expires_s, NOW + 90.0);
+    let mut cache = ReplayCache::default();
+    cache.check(&checked, NOW).unwrap();
+    let e = cache.check(&checked, NOW + 1.0).unwrap_err();
+    assert_eq!(e.code(), "ERR_DPOP_PROOF");
+    assert!(e.to_string().contains("used before"), "{e}");
+    // Another jti, or the same jti for another URL, is another proof.
+    let other = good_claims().replace("\"j1\"", "\"j2\"");
+    let second = check_proof(Some(&proof(&good_header(), &other)), &expect()).unwrap();
+    cache.check(&second, NOW).unwrap();
+    let elsewhere = good_claims().replace("/archives", "/reports");
+    let third = check_proof(
+        Some(&proof(&good_header(), &elsewhere)),
+        &ProofCheck {
+            url: "https://api.example/reports",
+            ..expect()
+        },
+    )
+    .unwrap();
+    cache.check(&third, NOW).unwrap();
+    assert_eq!(cache.len(), 3);
+    // Past its window, check_proof refuses it for its iat; the cache may forget it.
+    assert!(cache.check(&checked, NOW + 91.0).is_ok());
+}
+
+#[test]
+fn a_full_replay_cache_forgets_expired_proofs_first_then_the_soonest_to_expire() {
+    let mut cache = ReplayCache::default();
+    let text = proof(&good_header(), &good_claims());
+    let mut checked = check_proof(Some(&text), &expect()).unwrap();
+    for i in 0..REPLAY_CAPACITY {
+        checked.replay_key = format!("k{i}");
+        checked.expires_s = NOW + i as f64;
+        cache.check(&checked, NOW).unwrap();
+    }
+    assert_eq!(cache.len(), REPLAY_CAPACITY);
+    // Now + 10: ten have expired and go; the cache holds the rest.
+    checked.replay_key = "new".into();
+    checked.expires_s = NOW + 100_000.0;
+    cache.check(&checked, NOW + 10.5).unwrap();
+    assert_eq!(cache.len(), REPLAY_CAPACITY - 11 + 1);
+    checked.replay_key = "k500".into();
+    assert!(
+        cache.check(&checked, NOW + 10.5).is_err(),
+        "still remembered"
+    );
+    // Full of live proofs: the one closest to expiring (k11) is forgotten.
+    for i in 0..10 {
+        checked.replay_key = format!("more{i}");
+        cache.check(&checked, NOW + 10.5).unwrap();
+    }
+    assert_eq!(cache.len(), REPLAY_CAPACITY);
+    checked.replay_key = "last".into();
+    cache.check(&checked, NOW + 10.5).unwrap();
+    assert_eq!(cache.len(), REPLAY_CAPACITY);
+    checked.replay_key = "k12".into();
+    assert!(
+        cache.check(&checked, NOW + 10.5).is_err(),
+        "k12 is still there"
+    );
+    checked.replay_key = "k11".into();
+    assert!(
+        cache.check(&checked, NOW + 10.5).is_ok(),
+        "k11 was forgotten"
+    );
+}
