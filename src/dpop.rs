@@ -158,6 +158,8 @@ pub struct ProofCheck<'a> {
     pub max_age_s: f64,
     /// Slack for the client's clock, both ways (`clockToleranceSeconds`).
     pub clock_tolerance_s: f64,
+    /// The nonce the server requires (`dpop.nonce`, RFC 9449 §9), if any.
+    pub nonce: Option<&'a str>,
 }
 
 /// A proof whose header and claims hold, for WebCrypto to check its
@@ -183,23 +185,26 @@ pub const DEFAULT_PROOF_MAX_AGE_S: f64 = 60.0;
 
 #[cold]
 #[inline(never)]
-fn refused(message: &'static str) -> Error {
-    Error::DpopProof(message)
+fn refused(claim: &'static str, message: &'static str) -> Error {
+    Error::DpopProof { claim, message }
 }
 
 /// Checks a proof (the `DPoP` header's value; `None` when absent) against
 /// the request, in RFC 9449 §4.3's order, all but the signature and the key
 /// binding (see [`check_binding`]).
 pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<CheckedProof, Error> {
-    let proof = proof.ok_or_else(|| refused("the request has no DPoP proof header"))?;
+    let proof = proof.ok_or_else(|| refused("proof", "the request has no DPoP proof header"))?;
     // Headers joins repeated fields with commas, which a JWT never holds.
     if proof.contains(',') {
-        return Err(refused("the request has more than one DPoP header"));
+        return Err(refused(
+            "proof",
+            "the request has more than one DPoP header",
+        ));
     }
-    let decoded =
-        jwt::decode(proof).map_err(|_| refused("the DPoP proof is not a well-formed JWT"))?;
+    let decoded = jwt::decode(proof)
+        .map_err(|_| refused("proof", "the DPoP proof is not a well-formed JWT"))?;
     let header = json::parse_object(decoded.header_json())
-        .map_err(|_| refused("the DPoP proof's header could not be read"))?;
+        .map_err(|_| refused("proof", "the DPoP proof's header could not be read"))?;
     let get = |members: &[json::Member<'_>], name: &str| {
         members
             .iter()
@@ -207,21 +212,24 @@ pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<Check
             .map(|m| (m.kind, m.raw.to_owned(), m.as_str().map(|v| v.into_owned())))
     };
     if get(&header, "typ").and_then(|m| m.2).as_deref() != Some("dpop+jwt") {
-        return Err(refused("the DPoP proof's typ is not dpop+jwt"));
+        return Err(refused("typ", "the DPoP proof's typ is not dpop+jwt"));
     }
     let alg = get(&header, "alg")
         .and_then(|m| m.2)
         .and_then(|name| Alg::from_name(&name))
         .filter(|alg| alg.bit() & ASYMMETRIC != 0)
         .ok_or_else(|| {
-            refused("the DPoP proof's alg is not an asymmetric algorithm (never none or HS*)")
+            refused(
+                "alg",
+                "the DPoP proof's alg is not an asymmetric algorithm (never none or HS*)",
+            )
         })?;
     let jwk = match get(&header, "jwk") {
         Some((Kind::Object, raw, _)) => raw,
-        _ => return Err(refused("the DPoP proof's header has no jwk object")),
+        _ => return Err(refused("jwk", "the DPoP proof's header has no jwk object")),
     };
-    let members =
-        json::parse_object(&jwk).map_err(|_| refused("the DPoP proof's jwk could not be read"))?;
+    let members = json::parse_object(&jwk)
+        .map_err(|_| refused("jwk", "the DPoP proof's jwk could not be read"))?;
     // RFC 9449 §4.3: the key must be public. Any private member refuses it.
     if members.iter().any(|m| {
         matches!(
@@ -229,57 +237,82 @@ pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<Check
             "d" | "p" | "q" | "dp" | "dq" | "qi" | "oth" | "k"
         )
     }) {
-        return Err(refused("the DPoP proof's jwk holds private key members"));
+        return Err(refused(
+            "jwk",
+            "the DPoP proof's jwk holds private key members",
+        ));
     }
-    let thumbprint = PublicJwk::from_json(&jwk)
-        .map_err(|_| refused("the DPoP proof's jwk is not a public EC, RSA or OKP key"))?;
-    let keys =
-        KeySet::single(&jwk).map_err(|_| refused("the DPoP proof's jwk is not a usable key"))?;
+    let thumbprint = PublicJwk::from_json(&jwk).map_err(|_| {
+        refused(
+            "jwk",
+            "the DPoP proof's jwk is not a public EC, RSA or OKP key",
+        )
+    })?;
+    let keys = KeySet::single(&jwk)
+        .map_err(|_| refused("jwk", "the DPoP proof's jwk is not a usable key"))?;
     let key = keys
         .select(alg, None)
         .next()
         .map(|k| k.import_json().to_owned())
-        .ok_or_else(|| refused("the DPoP proof's jwk does not fit its alg"))?;
+        .ok_or_else(|| refused("jwk", "the DPoP proof's jwk does not fit its alg"))?;
     let mut signature = Vec::new();
     base64url::decode_into(decoded.signature(), &mut signature)
-        .map_err(|_| refused("the DPoP proof's signature is not base64url"))?;
+        .map_err(|_| refused("signature", "the DPoP proof's signature is not base64url"))?;
     if check_signature_shape(alg, &signature).is_some() {
-        return Err(refused("the DPoP proof's signature is malformed"));
+        return Err(refused(
+            "signature",
+            "the DPoP proof's signature is malformed",
+        ));
     }
 
     let payload = json::parse_object(decoded.payload_json())
-        .map_err(|_| refused("the DPoP proof's payload could not be read"))?;
+        .map_err(|_| refused("proof", "the DPoP proof's payload could not be read"))?;
     let string = |name: &str| get(&payload, name).and_then(|m| m.2);
     let jti = string("jti")
         .filter(|jti| !jti.is_empty())
-        .ok_or_else(|| refused("the DPoP proof has no jti"))?;
+        .ok_or_else(|| refused("jti", "the DPoP proof has no jti"))?;
     if string("htm").as_deref() != Some(expect.method) {
-        return Err(refused("the DPoP proof's htm is not the request's method"));
+        return Err(refused(
+            "htm",
+            "the DPoP proof's htm is not the request's method",
+        ));
     }
     let htu = string("htu")
         .as_deref()
         .and_then(normalized_url)
         .filter(|htu| Some(htu) == normalized_url(expect.url).as_ref())
-        .ok_or_else(|| refused("the DPoP proof's htu is not the request's URL"))?;
+        .ok_or_else(|| refused("htu", "the DPoP proof's htu is not the request's URL"))?;
     let iat = payload
         .iter()
         .find(|m| m.name == "iat")
         .and_then(numeric_date)
-        .ok_or_else(|| refused("the DPoP proof has no iat (a number)"))?;
+        .ok_or_else(|| refused("iat", "the DPoP proof has no iat (a number)"))?;
     if iat > expect.now_s + expect.clock_tolerance_s {
         return Err(refused(
+            "iat",
             "the DPoP proof was issued in the future (iat); check the clocks",
         ));
     }
     if expect.now_s - iat > expect.max_age_s + expect.clock_tolerance_s {
         return Err(refused(
+            "iat",
             "the DPoP proof is too old (iat); make a new proof for every request",
         ));
     }
     if string("ath").as_deref() != Some(base64url::encode(expect.token_hash).as_str()) {
         return Err(refused(
+            "ath",
             "the DPoP proof's ath is not the hash of the access token",
         ));
+    }
+    // Last, so that a client told to use a nonce has nothing else to fix.
+    if let Some(nonce) = expect.nonce {
+        if string("nonce").as_deref() != Some(nonce) {
+            return Err(refused(
+                "nonce",
+                "the DPoP proof does not carry the server's nonce; use the DPoP-Nonce header's value",
+            ));
+        }
     }
     Ok(CheckedProof {
         alg,
@@ -299,11 +332,13 @@ pub fn check_proof(proof: Option<&str>, expect: &ProofCheck<'_>) -> Result<Check
 pub fn check_binding(signature_ok: bool, thumbprint_hash: &[u8], jkt: &str) -> Result<(), Error> {
     if !signature_ok {
         return Err(refused(
+            "signature",
             "the DPoP proof's signature does not verify with its jwk",
         ));
     }
     if base64url::encode(thumbprint_hash) != jkt {
         return Err(refused(
+            "jkt",
             "the DPoP proof's key is not the key the access token is bound to (cnf.jkt)",
         ));
     }
@@ -332,6 +367,7 @@ impl ReplayCache {
             .is_some_and(|&expires| expires >= now_s)
         {
             return Err(refused(
+                "jti",
                 "the DPoP proof was used before (its jti); make a new proof for every request",
             ));
         }

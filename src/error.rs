@@ -98,9 +98,15 @@ pub enum Error {
     /// `ERR_DPOP_PROOF`: `authorizeRequest` refused a DPoP proof (RFC 9449
     /// §4.3): absent or repeated, malformed, a wrong `typ`, `alg`, `jwk`,
     /// `htm`, `htu`, `iat` or `ath`, a bad signature, or a key other than
-    /// the token's `cnf.jkt`. The message is a fixed text, safe to send
-    /// back as `error_description`.
-    DpopProof(&'static str),
+    /// the token's `cnf.jkt`, a missing or stale `nonce`. The message is a
+    /// fixed text, safe to send back as `error_description`.
+    DpopProof {
+        /// Which check failed: `proof` (absent, repeated, malformed), `typ`,
+        /// `alg`, `jwk`, `signature`, `jti`, `htm`, `htu`, `iat`, `ath`,
+        /// `jkt` or `nonce`.
+        claim: &'static str,
+        message: &'static str,
+    },
     /// `ERR_STORE`: a shared token store (the `store` option) failed, was
     /// slower than `storeTimeoutMs`, or answered something unusable. Only
     /// `onStoreError` sees it: the token then comes from the authorization
@@ -159,7 +165,7 @@ impl Error {
             Error::JwtNotYetValid { .. } => "ERR_JWT_NOT_YET_VALID",
             Error::JwtClaim { .. } => "ERR_JWT_CLAIM",
             Error::JwksNoKey(_) => "ERR_JWKS_NO_KEY",
-            Error::DpopProof(_) => "ERR_DPOP_PROOF",
+            Error::DpopProof { .. } => "ERR_DPOP_PROOF",
         }
     }
 
@@ -168,7 +174,8 @@ impl Error {
         match self {
             Error::JwtExpired { claim, .. }
             | Error::JwtNotYetValid { claim, .. }
-            | Error::JwtClaim { claim, .. } => Some(claim),
+            | Error::JwtClaim { claim, .. }
+            | Error::DpopProof { claim, .. } => Some(claim),
             _ => None,
         }
     }
@@ -223,7 +230,7 @@ impl fmt::Display for Error {
                 "no complete response within timeoutMs ({timeout_ms} ms); raise timeoutMs or check the server"
             ),
             Error::Aborted => f.write_str("the request was aborted by the caller's signal"),
-            Error::DpopProof(m) => f.write_str(m),
+            Error::DpopProof { message, .. } => f.write_str(message),
             Error::Store(detail) => write!(
                 f,
                 "the token store failed ({detail}); the token came from the authorization server instead"

@@ -391,6 +391,7 @@ impl DpopProof {
         now_ms: f64,
         max_age_s: Option<f64>,
         clock_tolerance_s: Option<f64>,
+        nonce: Option<String>,
     ) -> Result<DpopProof, JsValue> {
         let expect = dpop::ProofCheck {
             method,
@@ -399,6 +400,7 @@ impl DpopProof {
             now_s: now_ms / 1000.0,
             max_age_s: max_age_s.unwrap_or(dpop::DEFAULT_PROOF_MAX_AGE_S),
             clock_tolerance_s: clock_tolerance_s.unwrap_or(DEFAULT_CLOCK_TOLERANCE_S),
+            nonce: nonce.as_deref(),
         };
         let inner = dpop::check_proof(proof.as_deref(), &expect).map_err(to_js)?;
         let data = proof
@@ -470,14 +472,20 @@ impl DpopReplay {
     }
 }
 
-/// Validates `authorizeRequest`'s `dpop` option: `{ maxAgeSeconds }`, 1 to
-/// 3600 seconds when given; returns it (or undefined).
-#[wasm_bindgen(js_name = dpopMaxAge, skip_typescript)]
-pub fn dpop_max_age(value: Option<f64>) -> Result<Option<f64>, JsValue> {
-    match value {
-        Some(s) if !(1.0..=3600.0).contains(&s) => Err(to_js(Error::options(
+/// Validates `authorizeRequest`'s `dpop` option: `maxAgeSeconds`, 1 to
+/// 3600 seconds when given; `nonce`, a `DPoP-Nonce` value (RFC 9449 §8.1:
+/// printable ASCII but space, `"` and `\`) when given.
+#[wasm_bindgen(js_name = checkDpopOptions, skip_typescript)]
+pub fn check_dpop_options(max_age_s: Option<f64>, nonce: Option<String>) -> Result<(), JsValue> {
+    if max_age_s.is_some_and(|s| !(1.0..=3600.0).contains(&s)) {
+        return Err(to_js(Error::options(
             "dpop.maxAgeSeconds must be a number of seconds from 1 to 3600",
-        ))),
-        v => Ok(v),
+        )));
     }
+    if nonce.is_some_and(|n| !dpop::valid_nonce(&n)) {
+        return Err(to_js(Error::options(
+            "dpop.nonce must be a non-empty string of printable ASCII without spaces, quotes or backslashes (RFC 9449 §8.1)",
+        )));
+    }
+    Ok(())
 }

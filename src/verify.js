@@ -7,7 +7,7 @@
 // What stays here is what only JavaScript can do: awaiting, sharing one
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
-import { DpopProof, DpopReplay, JwtVerifier, KeySource, dpopMaxAge, verifyError } from "./client_credentials.js";
+import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
 import { send } from "./http.js";
 import { cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
@@ -314,7 +314,7 @@ export async function authorizeRequest(request, options) {
   if (realm !== undefined && (typeof realm !== "string" || /["\\\x00-\x1f\x7f]/.test(realm))) {
     throw verifyError(OPTIONS, "realm must be a string without quotes, backslashes or control characters");
   }
-  const maxAgeSeconds = options?.dpop === undefined ? undefined : dpopMaxAge(typeof options.dpop?.maxAgeSeconds === "number" || options.dpop?.maxAgeSeconds === undefined ? options.dpop?.maxAgeSeconds : NaN);
+  const dpopOptions = proofOptions(options?.dpop);
   const authorization = request?.headers?.get?.("authorization");
   if (authorization == null) return refusal(realm)(401);
   const match = AUTHORIZATION.exec(authorization);
@@ -340,8 +340,10 @@ export async function authorizeRequest(request, options) {
   if (!dpop && jkt !== undefined) return refusal(realm, true)(401, "invalid_token", "the access token is bound to a DPoP key; send it as `Authorization: DPoP` with a proof");
   if (dpop && typeof jkt !== "string") return deny(401, "invalid_token", "the access token is not DPoP-bound (no cnf.jkt); send it as `Authorization: Bearer`");
   if (dpop) {
-    const why = await proofRefusal(request, token, jkt, nowMs(options), maxAgeSeconds, options.clockToleranceSeconds);
-    if (why !== undefined) return deny(401, "invalid_dpop_proof", why);
+    const refused = await proofRefusal(request, token, jkt, nowMs(options), dpopOptions, options.clockToleranceSeconds);
+    // RFC 9449 §9: a proof without the server's nonce is answered with the nonce to use.
+    if (refused?.claim === "nonce") return deny(401, "use_dpop_nonce", refused.message, undefined, { "dpop-nonce": dpopOptions.nonce });
+    if (refused !== undefined) return deny(401, "invalid_dpop_proof", refused.message);
   }
   const has = (granted, required) => required.every((r) => granted.includes(r));
   if (!has(realmRoles(payload), wanted.realmRoles)) return deny(403, "insufficient_scope", "a required realm role is missing");
@@ -353,7 +355,7 @@ export async function authorizeRequest(request, options) {
 }
 
 /**
- * Why the request's DPoP proof is refused (ERR_DPOP_PROOF's fixed text), or
+ * Why the request's DPoP proof is refused (an ERR_DPOP_PROOF, its message a fixed text), or
  * undefined when it holds: the core checks the header and claims, WebCrypto
  * the signature with the proof's own key and the hashes (`ath`, the key's
  * thumbprint against `cnf.jkt`), then the core refuses a replayed proof.
@@ -361,10 +363,11 @@ export async function authorizeRequest(request, options) {
 /** The proofs accepted lately in this isolate (made on first use, once the wasm is ready), so a replayed one is refused. */
 let replay;
 
-async function proofRefusal(request, token, jkt, now, maxAgeSeconds, clockToleranceSeconds) {
+async function proofRefusal(request, token, jkt, now, { maxAgeSeconds, nonce }, clockToleranceSeconds) {
   let proof;
   try {
-    proof = new DpopProof(request.headers.get("dpop") ?? undefined, request.method, request.url, await sha256(token), now, maxAgeSeconds, clockToleranceSeconds);
+    const header = request.headers.get("dpop") ?? undefined;
+    proof = new DpopProof(header, request.method, request.url, await sha256(token), now, maxAgeSeconds, clockToleranceSeconds, nonce);
     const { alg } = proof;
     const key = await importKey(proof.key, alg).catch(() => undefined);
     const ok = key !== undefined && (await verifySignature(alg, key, proof.signature, proof.data));
@@ -372,11 +375,22 @@ async function proofRefusal(request, token, jkt, now, maxAgeSeconds, clockTolera
     proof.bound(ok, await sha256(proof.thumbprintInput), jkt, replay);
     return undefined;
   } catch (e) {
-    if (e?.code === "ERR_DPOP_PROOF") return e.message;
+    if (e?.code === "ERR_DPOP_PROOF") return e;
     throw e;
   } finally {
     proof?.free();
   }
+}
+
+/** `authorizeRequest`'s `dpop` option, `{ maxAgeSeconds, nonce }`, checked before any token is read. */
+function proofOptions(dpop) {
+  if (dpop === undefined) return {};
+  if (dpop === null || typeof dpop !== "object") throw verifyError(OPTIONS, "dpop must be an object: { maxAgeSeconds, nonce }");
+  const { maxAgeSeconds, nonce } = dpop;
+  if (maxAgeSeconds !== undefined && typeof maxAgeSeconds !== "number") throw verifyError(OPTIONS, "dpop.maxAgeSeconds must be a number of seconds from 1 to 3600");
+  if (nonce !== undefined && typeof nonce !== "string") throw verifyError(OPTIONS, "dpop.nonce must be a string");
+  checkDpopOptions(maxAgeSeconds, nonce);
+  return { maxAgeSeconds, nonce };
 }
 
 /** The roles and scopes `authorizeRequest` requires, checked before any token is read. */
@@ -404,7 +418,7 @@ const DPOP_ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA";
  * Refusals as RFC 6750 §3 describes them: the challenge in `WWW-Authenticate` (with `realm` when given;
  * the `DPoP` scheme with `algs` for a DPoP request, RFC 9449 §7.1), the same error as a JSON body.
  */
-const refusal = (realm, dpop) => (status, error, description, scope) => {
+const refusal = (realm, dpop) => (status, error, description, scope, extra) => {
   const params = realm === undefined ? [] : [`realm="${realm}"`];
   if (error !== undefined) {
     params.push(`error="${error}"`, `error_description="${description}"`);
@@ -415,6 +429,7 @@ const refusal = (realm, dpop) => (status, error, description, scope) => {
   const challenge = params.length ? `${scheme} ${params.join(", ")}` : scheme;
   const headers = { "content-type": "application/json", "cache-control": "no-store" };
   if (status === 401 || status === 403) headers["www-authenticate"] = challenge;
+  Object.assign(headers, extra);
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
   return { ok: false, status, response: new Response(body, { status, headers }) };
 };

@@ -248,7 +248,7 @@ export type ErrorCode =
   | "ERR_JWT_NOT_YET_VALID"
   | "ERR_JWT_CLAIM"
   | "ERR_JWKS_NO_KEY"
-  /** A DPoP proof refused; `authorizeRequest` answers it as 401 `invalid_dpop_proof` rather than rejecting. */
+  /** A DPoP proof refused (`claim` names the check); `authorizeRequest` answers it as 401 `invalid_dpop_proof` rather than rejecting. */
   | "ERR_DPOP_PROOF"
   | "ERR_STORE";
 
@@ -278,13 +278,16 @@ export interface HttpError extends ErrorBase {
 }
 
 export interface PlainError extends ErrorBase {
-  code: Exclude<ErrorCode, "ERR_OAUTH" | "ERR_HTTP" | "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID">;
+  code: Exclude<ErrorCode, "ERR_OAUTH" | "ERR_HTTP" | "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID" | "ERR_DPOP_PROOF">;
 }
 
-/** A claim (or the header's `typ`) is missing or wrong, or a time claim failed. */
+/** A claim (or the header's `typ`) is missing or wrong, or a time claim failed; or a DPoP proof's check failed. */
 export interface JwtClaimError extends ErrorBase {
-  code: "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID";
-  /** The claim: `iss`, `aud`, `azp`, `typ`, `exp`, `nbf` or `iat`. */
+  code: "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID" | "ERR_DPOP_PROOF";
+  /**
+   * The claim: `iss`, `aud`, `azp`, `typ`, `exp`, `nbf` or `iat`; for `ERR_DPOP_PROOF` the proof's check: `proof`, `typ`,
+   * `alg`, `jwk`, `signature`, `jti`, `htm`, `htu`, `iat`, `ath`, `jkt` or `nonce`.
+   */
   claim: string;
 }
 
@@ -441,9 +444,10 @@ export interface AuthorizeRequestOptions extends VerifyJwtOptions {
   /**
    * DPoP proofs (RFC 9449 §4.3), for tokens bound to a key (`cnf.jkt`): `maxAgeSeconds` is how old a
    * proof's `iat` may be, 1 to 3600, default 60 (plus `clockToleranceSeconds`; ahead of the clock
-   * only `clockToleranceSeconds`).
+   * only `clockToleranceSeconds`). `nonce` (RFC 9449 §9): required in every proof; a proof without it gets 401
+   * `use_dpop_nonce` with a `DPoP-Nonce` header. An accepted proof is refused if sent again (its `htu` and `jti`).
    */
-  dpop?: { maxAgeSeconds?: number };
+  dpop?: { maxAgeSeconds?: number; nonce?: string };
 }
 
 export type AuthorizeResult<P extends JwtPayload = JwtPayload> =

@@ -161,8 +161,31 @@ describe("authorizeRequest: DPoP-bound tokens, with our TokenClient", () => {
       api.options = {};
     }
     const request = new Request("http://127.0.0.1/", { headers: { authorization: `DPoP ${bound}` } });
-    for (const maxAgeSeconds of [0, -1, 99999, "60", NaN]) {
-      await assert.rejects(authorizeRequest(request, { key: jwk, issuer: "x", audience: "y", dpop: { maxAgeSeconds } }), { code: "ERR_INVALID_OPTIONS" }, String(maxAgeSeconds));
+    for (const dpop of [{ maxAgeSeconds: 0 }, { maxAgeSeconds: -1 }, { maxAgeSeconds: 99999 }, { maxAgeSeconds: "60" }, { maxAgeSeconds: NaN }, { nonce: "" }, { nonce: "has space" }, { nonce: 'q"' }, { nonce: 7 }, null, "x"]) {
+      await assert.rejects(authorizeRequest(request, { key: jwk, issuer: "x", audience: "y", dpop }), { code: "ERR_INVALID_OPTIONS" }, JSON.stringify(dpop));
+    }
+  });
+
+  test("dpop.nonce: a proof without it (or with another) gets 401 use_dpop_nonce and DPoP-Nonce; client.fetch retries with it", async () => {
+    api.options = { dpop: { nonce: "n-2f9a" } };
+    try {
+      for (const claims of [{}, { nonce: "n-old" }]) {
+        const res = await fetch(api.url("/archives"), { headers: { authorization: `DPoP ${bound}`, dpop: await proof({ claims }) } });
+        assert.equal(res.status, 401);
+        assert.equal(res.headers.get("dpop-nonce"), "n-2f9a");
+        assert.match(res.headers.get("www-authenticate"), /^DPoP error="use_dpop_nonce"/);
+      }
+      const ok = await fetch(api.url("/archives"), { headers: { authorization: `DPoP ${bound}`, dpop: await proof({ claims: { nonce: "n-2f9a" } }) } });
+      assert.equal(ok.status, 200);
+      const client = new TokenClient({ tokenUrl: as.tokenUrl, clientId: BOUND.clientId, clientSecret: BOUND.clientSecret, dpop: true });
+      try {
+        const res = await client.fetch(api.url("/archives"));
+        assert.equal(res.status, 200, await res.clone().text());
+      } finally {
+        client.free();
+      }
+    } finally {
+      api.options = {};
     }
   });
 

@@ -134,6 +134,7 @@ fn expect() -> ProofCheck<'static> {
         now_s: NOW,
         max_age_s: DEFAULT_PROOF_MAX_AGE_S,
         clock_tolerance_s: 30.0,
+        nonce: None,
     }
 }
 
@@ -349,4 +350,35 @@ fn a_full_replay_cache_forgets_expired_proofs_first_then_the_soonest_to_expire()
         cache.check(&checked, NOW + 10.5).is_ok(),
         "k11 was forgotten"
     );
+}
+
+#[test]
+fn a_configured_nonce_must_be_in_the_proof_and_is_named_as_the_failing_claim() {
+    let with_nonce = |nonce: Option<&str>| {
+        let claims = match nonce {
+            Some(n) => good_claims().replace("\"jti\"", &format!("\"nonce\":\"{n}\",\"jti\"")),
+            None => good_claims(),
+        };
+        check_proof(
+            Some(&proof(&good_header(), &claims)),
+            &ProofCheck {
+                nonce: Some("n-1"),
+                ..expect()
+            },
+        )
+    };
+    assert!(with_nonce(Some("n-1")).is_ok());
+    for nonce in [None, Some("n-0")] {
+        let e = with_nonce(nonce).unwrap_err();
+        assert_eq!((e.code(), e.claim()), ("ERR_DPOP_PROOF", Some("nonce")));
+    }
+    // Without a configured nonce, one in the proof is ignored.
+    let claims = good_claims().replace("\"jti\"", "\"nonce\":\"x\",\"jti\"");
+    assert!(check_proof(Some(&proof(&good_header(), &claims)), &expect()).is_ok());
+    // Each refusal names its check.
+    let e = check_proof(None, &expect()).unwrap_err();
+    assert_eq!(e.claim(), Some("proof"));
+    let bad_htm = good_claims().replace("\"GET\"", "\"PUT\"");
+    let e = check_proof(Some(&proof(&good_header(), &bad_htm)), &expect()).unwrap_err();
+    assert_eq!(e.claim(), Some("htm"));
 }
