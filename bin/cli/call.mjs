@@ -74,14 +74,6 @@ export async function run(values, [url]) {
       }
     }
     return values.fail && response.status >= 400 ? 1 : 0;
-  } catch (err) {
-    // fetch's own failures (refused, reset) for the API itself are transport errors.
-    if (err?.name === "TypeError" && err.code === undefined) {
-      const e = new Error(`the request to ${target.origin} failed (${err.cause?.code ?? err.message})`);
-      e.code = "ERR_NETWORK";
-      throw e;
-    }
-    throw err;
   } finally {
     client.free();
   }
