@@ -24,6 +24,7 @@ export const positionals = 0;
 
 export async function run(values) {
   const opts = await clientOptions(values);
+  if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
   const lib = await import("client-credentials");
   checkFeatures(lib, opts);
   const token = await lib.fetchClientCredentialsToken(opts);

@@ -15,7 +15,8 @@ import { decodeJwt } from "client-credentials";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { startResourceServer } from "../../scripts/resource-server.mjs";
 import { freePort } from "../../scripts/net.mjs";
-import { startFaultServer } from "../support/fault-server.mjs";
+import { OK_BODY, startFaultServer } from "../support/fault-server.mjs";
+import { closeAll, httpServer } from "../support/hand-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = join(root, "bin", "client-credentials.mjs");
@@ -26,7 +27,7 @@ let as;
 let api;
 let faults;
 let tmp;
-/** Every run: { args, stdout, stderr, code, tokenAllowed }. */
+/** Every run: { args, stdout, stderr, code, tokenAllowed, echoed (stdout shows what a server echoed back) }. */
 const runs = [];
 /** Access tokens the server issued to the CLI, seen on some stdout. */
 const issuedTokens = new Set();
@@ -39,7 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all([as?.close(), api?.close(), faults?.close()]);
+  await Promise.all([as?.close(), api?.close(), faults?.close(), closeAll()]);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -58,7 +59,7 @@ const seedEnv = (extra = {}) =>
  * Spawns `node bin/client-credentials.mjs ...args` (asynchronously: the servers
  * live in this process) and resolves to its exit code and output.
  */
-function cli(args, { env = seedEnv(), input, command = process.execPath, prefix = [BIN], tokenAllowed = false, cwd = root } = {}) {
+function cli(args, { env = seedEnv(), input, command = process.execPath, prefix = [BIN], tokenAllowed = false, echoed = false, cwd = root } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...prefix, ...args], { env, cwd, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -69,7 +70,7 @@ function cli(args, { env = seedEnv(), input, command = process.execPath, prefix 
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      const run = { args, stdout, stderr, code, tokenAllowed };
+      const run = { args, stdout, stderr, code, tokenAllowed, echoed };
       runs.push(run);
       resolve(run);
     });
@@ -284,7 +285,7 @@ describe("call", () => {
     const post = await cli(["call", api.url, "-d", '{"name":"x"}']);
     assert.equal(post.stderr, "HTTP 405 Method Not Allowed\n", "POST reached the API, which only reads");
     // The echo's body holds the token it was sent.
-    const echo = await cli(["call", faults.url("/echo"), "-X", "put", "-d", "a=1", "-H", "X-Test: yes"], { tokenAllowed: true });
+    const echo = await cli(["call", faults.url("/echo"), "-X", "put", "-d", "a=1", "-H", "X-Test: yes"], { tokenAllowed: true, echoed: true });
     assert.equal(echo.code, 0, echo.stderr);
     const seen = JSON.parse(echo.stdout).echo;
     assert.equal(seen.method, "PUT");
@@ -362,6 +363,108 @@ describe("errors: code and message on stderr, exit code by class", () => {
   });
 });
 
+describe("transport: the command line's small fetch (bin/cli/light-fetch.mjs) against Node's fetch", () => {
+  /** Runs `token --token-url url` with both fetches; both must end the same way. */
+  async function both(url, extra = []) {
+    const light = await cli(["token", "--token-url", url, ...extra], { tokenAllowed: true });
+    const node = await cli(["token", "--token-url", url, ...extra], { env: seedEnv({ CC_NODE_FETCH: "1" }), tokenAllowed: true });
+    const code = (r) => /ERR_[A-Z_]+/.exec(r.stderr)?.[0];
+    assert.equal(light.code, node.code, `${url}: light ${light.stderr} / node ${node.stderr}`);
+    assert.equal(code(light), code(node), url);
+    return light;
+  }
+
+  test("the request as the library built it: form body, Basic credentials, JSON accepted, no compression", async () => {
+    const r = await both(faults.url("/echo"), ["--scope", "openid"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), OK_BODY.access_token);
+    const json = await cli(["token", "--json", "--token-url", faults.url("/echo"), "--scope", "openid"], { tokenAllowed: true, echoed: true });
+    const seen = JSON.parse(json.stdout).raw.echo;
+    assert.equal(seen.method, "POST");
+    assert.equal(seen.headers["content-type"], "application/x-www-form-urlencoded");
+    assert.equal(seen.headers.accept, "application/json");
+    assert.equal(seen.headers["accept-encoding"], "identity");
+    assert.match(seen.headers.authorization, /^Basic /);
+    assert.deepEqual(seen.params, [["grant_type", "client_credentials"], ["scope", "openid"]]);
+  });
+
+  test("a redirect is not followed (the credentials stay put): exit 3, ERR_INVALID_RESPONSE", async () => {
+    const before = faults.hits("/ok");
+    const r = await both(faults.url("/redirect"));
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /ERR_INVALID_RESPONSE: .*redirect/i);
+    assert.equal(faults.hits("/ok"), before, "the target was never asked");
+  });
+
+  test("a body that stops: the timeout covers it (exit 3, ERR_TIMEOUT)", async () => {
+    const r = await both(faults.url("/slowbody"), ["--timeout", "400ms"]);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /ERR_TIMEOUT/);
+  });
+
+  test("chunked bodies: a token read through the stream reader; over 256 KiB refused; a reset mid-body", async () => {
+    const server = await httpServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }); // no content-length: chunked
+      if (req.url === "/chunked") {
+        const text = JSON.stringify(OK_BODY);
+        res.write(text.slice(0, 40));
+        setTimeout(() => res.end(text.slice(40)), 20);
+      } else if (req.url === "/huge") {
+        const chunk = " ".repeat(64 * 1024);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 40 && res.write(chunk)) sent++;
+          if (sent < 40 && !res.destroyed) res.once("drain", pump);
+          else res.end();
+        };
+        res.on("error", () => {});
+        pump();
+      } else {
+        res.write('{"access_token":"');
+        setTimeout(() => res.destroy(), 20);
+      }
+    });
+    const ok = await both(server.url("/chunked"));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout.trim(), OK_BODY.access_token);
+    const huge = await both(server.url("/huge"));
+    assert.equal(huge.code, 3);
+    assert.match(huge.stderr, /ERR_INVALID_RESPONSE: .*(large|256)/i);
+    const reset = await both(server.url("/reset"));
+    assert.equal(reset.code, 3);
+    assert.match(reset.stderr, /ERR_NETWORK/);
+  });
+
+  test("https: the certificate is verified against Node's CA store and NODE_EXTRA_CA_CERTS", async () => {
+    const dir = mkdtempSync(join(tmp, "tls-"));
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    const https = await import("node:https");
+    const { readFileSync } = await import("node:fs");
+    const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(OK_BODY));
+      });
+    });
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `https://127.0.0.1:${server.address().port}/token`;
+      const untrusted = await cli(["token", "--token-url", url]);
+      assert.equal(untrusted.code, 3);
+      assert.match(untrusted.stderr, /ERR_NETWORK: .*(self[- ]signed|certificate)/i);
+      const trusted = await cli(["token", "--token-url", url], { env: seedEnv({ NODE_EXTRA_CA_CERTS: cert }), tokenAllowed: true });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(trusted.stdout.trim(), OK_BODY.access_token);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe("terminal", () => {
   test("token under a pseudo-terminal: a coloured summary with type, expiry, scope and roles", async () => {
     const r = await underTerminal(["token", "--scope", "openid profile"], seedEnv());
@@ -433,7 +536,7 @@ describe("secret hygiene", () => {
     for (const run of runs) {
       const where = run.args.join(" ").slice(0, 60);
       for (const needle of needles) {
-        assert.ok(!run.stdout.includes(needle), `a secret on stdout of ${where}`);
+        if (!run.echoed) assert.ok(!run.stdout.includes(needle), `a secret on stdout of ${where}`);
         assert.ok(!run.stderr.includes(needle), `a secret on stderr of ${where}`);
       }
       for (const token of [...issuedTokens, SEED_TOKEN]) {
