@@ -36,6 +36,8 @@ const SUITES = [
   { name: "cli", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/cli")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
   { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
+  // A real Keycloak (scripts/keycloak.mjs; .ci/run installs it): the seed's server.
+  { name: "keycloak", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/keycloak")] },
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
   { name: "soak", cmd: "node", args: ["scripts/soak.mjs"] },
   // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.

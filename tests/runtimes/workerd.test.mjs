@@ -3,46 +3,15 @@
 // .wasm import kept as a module of its own), so `import ... from "client-credentials"`
 // picks dist/workerd.mjs, which imports the wasm as a compiled module.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as esbuild from "esbuild";
-import { FIXTURES, ROOT, installedPackage, run, runtimeBinary } from "./support/harness.mjs";
+import { FIXTURES, ROOT, installedPackage, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
 import { startServers } from "./support/scenario.mjs";
 
 const workerd = runtimeBinary("workerd");
 const version = (await run(workerd, ["--version"])).stdout.trim();
-
-/** Starts `workerd serve` and resolves with the port of each socket, read from its control fd. */
-function serve(dir) {
-  const child = spawn(workerd, ["serve", "config.capnp", "--experimental", "--control-fd=3"], {
-    cwd: dir,
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const ports = {};
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`workerd did not listen within 15 s:\n${output}`)), 15_000);
-    let buffered = "";
-    child.stdio[3].on("data", (d) => {
-      buffered += d;
-      for (const line of buffered.split("\n").slice(0, -1)) {
-        const event = JSON.parse(line);
-        if (event.event === "listen") ports[event.socket] = event.port;
-      }
-      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
-      if (ports.example && ports.driver) {
-        clearTimeout(timer);
-        resolve(ports);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`workerd exited with ${code}:\n${output}`)));
-  });
-  return { child, ready, output: () => output };
-}
 
 describe(version, () => {
   let servers, server, ports, bundle;
@@ -75,7 +44,7 @@ describe(version, () => {
     const vars = { TOKEN_URL: servers.as.tokenUrl, CLIENT_ID: servers.clientId, CLIENT_SECRET: servers.clientSecret, API_URL: servers.api.url };
     const config = readFileSync(join(FIXTURES, "workerd", "config.capnp"), "utf8").replace(/@(\w+)@/g, (_, k) => capnp(vars[k]));
     writeFileSync(join(dir, "config.capnp"), config);
-    server = serve(dir);
+    server = serveWorkerd(workerd, dir, ["example", "driver"]);
     ports = await server.ready;
   });
 

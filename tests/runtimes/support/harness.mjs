@@ -121,3 +121,33 @@ export function lastJsonLine({ code, stdout, stderr }) {
     throw new Error(`${err.message}\nstdout: ${stdout}\nstderr: ${stderr}`);
   }
 }
+
+/** Starts `workerd serve` on `dir`/config.capnp; `ready` resolves with the port of each of `sockets`, read from its control fd. */
+export function serveWorkerd(workerd, dir, sockets) {
+  const child = spawn(workerd, ["serve", "config.capnp", "--experimental", "--control-fd=3"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const ports = {};
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`workerd did not listen within 15 s:\n${output}`)), 15_000);
+    let buffered = "";
+    child.stdio[3].on("data", (d) => {
+      buffered += d;
+      for (const line of buffered.split("\n").slice(0, -1)) {
+        const event = JSON.parse(line);
+        if (event.event === "listen") ports[event.socket] = event.port;
+      }
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+      if (sockets.every((name) => ports[name])) {
+        clearTimeout(timer);
+        resolve(ports);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`workerd exited with ${code}:\n${output}`)));
+  });
+  return { child, ready, output: () => output };
+}
