@@ -6,31 +6,22 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { decodeJwt } from "client-credentials";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { startResourceServer } from "../../scripts/resource-server.mjs";
 import { freePort } from "../../scripts/net.mjs";
 import { OK_BODY, startFaultServer } from "../support/fault-server.mjs";
 import { closeAll, httpServer } from "../support/hand-server.mjs";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(root, "bin", "client-credentials.mjs");
-const SEED_TOKEN = execFileSync("cat", [join(root, "tests", "fixtures", "seed-token.txt")], { encoding: "utf8" }).trim();
-const ESC = "\x1b[";
+import { BIN, ESC, SEED_TOKEN, baseEnv, cliRunner, isJwt, root, stripAnsi } from "./support.mjs";
 
 let as;
 let api;
 let faults;
 let tmp;
-/** Every run: { args, stdout, stderr, code, tokenAllowed, echoed (stdout shows what a server echoed back) }. */
-const runs = [];
-/** Access tokens the server issued to the CLI, seen on some stdout. */
-const issuedTokens = new Set();
 
 before(async () => {
   as = await startAuthServer({ accessTokenTtl: 300 });
@@ -44,50 +35,11 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The environment of a run: no CC_* or CLIENT_SECRET or NO_COLOR from the test's own, UTC times. */
-function baseEnv(extra = {}) {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: "UTC" };
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
-  return env;
-}
-
 /** The seed client's environment: token URL, client id and secret. */
 const seedEnv = (extra = {}) =>
   baseEnv({ CC_TOKEN_URL: as.tokenUrl, CC_CLIENT_ID: as.clients.basic.clientId, CLIENT_SECRET: as.clients.basic.clientSecret, ...extra });
 
-/**
- * Spawns `node bin/client-credentials.mjs ...args` (asynchronously: the servers
- * live in this process) and resolves to its exit code and output.
- */
-function cli(args, { env = seedEnv(), input, command = process.execPath, prefix = [BIN], tokenAllowed = false, echoed = false, cwd = root } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], { env, cwd, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const run = { args, stdout, stderr, code, tokenAllowed, echoed };
-      runs.push(run);
-      resolve(run);
-    });
-    child.stdin.end(input ?? "");
-  });
-}
-
-const shellQuote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-
-/** Runs the CLI under a pseudo-terminal (util-linux `script`): stdin, stdout and stderr are all the terminal. */
-function underTerminal(args, env) {
-  const line = [process.execPath, BIN, ...args].map(shellQuote).join(" ");
-  return cli(["-qec", line, "/dev/null"], { command: "script", prefix: [], env: { ...env, TERM: "xterm-256color" }, tokenAllowed: true });
-}
-
-const isJwt = (s) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(s);
-const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+const { cli, underTerminal, runs, tokens: issuedTokens, scan } = cliRunner(() => seedEnv());
 
 describe("help", () => {
   test("client-credentials --help lists the commands, the environment and the exit codes", async () => {
@@ -119,7 +71,7 @@ describe("help", () => {
   test("--version prints the package's version", async () => {
     const r = await cli(["--version"]);
     assert.equal(r.code, 0);
-    assert.equal(r.stdout.trim(), JSON.parse(execFileSync("cat", [join(root, "package.json")], { encoding: "utf8" })).version);
+    assert.equal(r.stdout.trim(), JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
   });
 });
 
@@ -441,7 +393,6 @@ describe("transport: the command line's small fetch (bin/cli/light-fetch.mjs) ag
     const cert = join(dir, "cert.pem");
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
     const https = await import("node:https");
-    const { readFileSync } = await import("node:fs");
     const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
       req.resume();
       req.on("end", () => {
@@ -509,7 +460,7 @@ describe("npx from the packed tarball", () => {
     assert.match(listing, /package\/bin\/client-credentials\.mjs/);
     assert.match(listing, /package\/bin\/cli\/token\.mjs/);
     const project = join(dir, "project");
-    execFileSync("mkdir", ["-p", project]);
+    mkdirSync(project);
     writeFileSync(join(project, "package.json"), '{ "name": "cli-user", "private": true }\n');
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, tarball)], { cwd: project, stdio: "ignore" });
     const npx = (args, opts = {}) => cli(["--no-install", "client-credentials", ...args], { command: "npx", prefix: [], cwd: project, ...opts });
@@ -527,23 +478,7 @@ describe("npx from the packed tarball", () => {
 
 describe("secret hygiene", () => {
   test("no secret in any output of any run; tokens only on the stdout of runs that print one", () => {
-    const secrets = Object.values(as.clients).map((c) => c.clientSecret);
-    secrets.push("wrong-secret-canary");
-    const form = (s) => new URLSearchParams({ s }).toString().slice(2);
-    const needles = secrets.flatMap((s) => [s, form(s), Buffer.from(`archival-service:${form(s)}`).toString("base64")]);
-    assert.ok(runs.length > 40, `${runs.length} runs scanned`);
-    assert.ok(issuedTokens.size >= 8, `${issuedTokens.size} tokens to look for`);
-    for (const run of runs) {
-      const where = run.args.join(" ").slice(0, 60);
-      for (const needle of needles) {
-        if (!run.echoed) assert.ok(!run.stdout.includes(needle), `a secret on stdout of ${where}`);
-        assert.ok(!run.stderr.includes(needle), `a secret on stderr of ${where}`);
-      }
-      for (const token of [...issuedTokens, SEED_TOKEN]) {
-        const signature = token.split(".")[2];
-        assert.ok(!run.stderr.includes(signature), `a token on stderr of ${where}`);
-        if (!run.tokenAllowed) assert.ok(!run.stdout.includes(signature), `a token on stdout of ${where}`);
-      }
-    }
+    const secrets = [...Object.values(as.clients).map((c) => c.clientSecret), "wrong-secret-canary"];
+    scan(secrets, Object.values(as.clients).map((c) => c.clientId), { minRuns: 60, minTokens: 10 });
   });
 });
