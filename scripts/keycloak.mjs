@@ -240,7 +240,15 @@ function hookExit() {
  * so. Options: `port` (0 or absent: a free one), `managementPort`, `realmFile`,
  * `timeoutMs` (default 240 s, for a cold, busy 2-core machine), `log`.
  */
-export async function startKeycloak({ port = 0, managementPort = 0, realmFile = REALM_FILE, timeoutMs = 240_000, log = () => {} } = {}) {
+export async function startKeycloak(options = {}) {
+  // `npm test` starts one Keycloak for all suites and names it in KEYCLOAK_SHARED;
+  // a test that asks for nothing special gets that one, and its stop() leaves it running.
+  const shared = process.env.KEYCLOAK_SHARED;
+  if (shared && Object.keys(options).every((k) => k === "log")) return attach(JSON.parse(shared));
+  return launch(options);
+}
+
+async function launch({ port = 0, managementPort = 0, realmFile = REALM_FILE, timeoutMs = 240_000, log = () => {} } = {}) {
   const started = performance.now();
   const { home: dist, java } = await installKeycloak({ log });
   if (port && (await portInUse(port))) {
@@ -322,7 +330,6 @@ export async function startKeycloak({ port = 0, managementPort = 0, realmFile = 
     clearTimeout(timer);
   };
 
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!alive) {
@@ -348,6 +355,23 @@ export async function startKeycloak({ port = 0, managementPort = 0, realmFile = 
     await new Promise((r) => setTimeout(r, 250));
   }
 
+  const handleOut = describeInstance({ port, managementPort, java: java.major, startSeconds: (performance.now() - started) / 1000 });
+  return {
+    ...handleOut,
+    logTail: (n = 30) => lastLines(output, n),
+    pid: child.pid,
+    stop,
+  };
+}
+
+/** The shared instance named by KEYCLOAK_SHARED: same API, but stop() leaves it to its owner. */
+function attach(info) {
+  return { ...describeInstance(info), logTail: () => "(shared instance: its log is with npm test)", pid: undefined, stop: async () => {} };
+}
+
+/** URLs and admin helpers of the instance on `port`. */
+function describeInstance({ port, managementPort, java, startSeconds }) {
+  const url = `http://127.0.0.1:${port}`;
   const issuer = `${url}/realms/${REALM}`;
   let admin;
   /** A master-realm admin access token, for the admin REST API (renewed when close to expiry). */
@@ -388,16 +412,14 @@ export async function startKeycloak({ port = 0, managementPort = 0, realmFile = 
     tokenUrl: `${issuer}/protocol/openid-connect/token`,
     jwksUri: `${issuer}/protocol/openid-connect/certs`,
     version: KEYCLOAK_VERSION,
-    java: java.major,
+    java,
     /** Seconds from the call to ready, including the one-time install if it ran. */
-    startSeconds: (performance.now() - started) / 1000,
+    startSeconds,
     adminToken,
     adminApi,
     tokenGrants,
-    /** Keycloak's last log lines, for a failing test's message. */
-    logTail: (n = 30) => lastLines(output, n),
-    pid: child.pid,
-    stop,
+    /** What KEYCLOAK_SHARED holds, for child processes to attach to this instance. */
+    shareable: JSON.stringify({ port, managementPort, java, startSeconds }),
   };
 }
 

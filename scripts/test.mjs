@@ -44,10 +44,28 @@ const SUITES = [
   { name: "bench-quick", cmd: "node", args: ["bench/run.mjs", "--quick"] },
 ];
 
+// Suites whose tests may talk to Keycloak. One instance serves them all (tests attach
+// through KEYCLOAK_SHARED): a start costs ~30 s of this machine's two cores.
+const KEYCLOAK_SUITES = new Set(["js", "browser", "runtimes", "keycloak", "cli", "store"]);
+let keycloak;
+
 const wanted = process.argv.slice(2);
 const results = [];
 for (const suite of SUITES) {
   if (wanted.length && !wanted.includes(suite.name)) continue;
+  if (KEYCLOAK_SUITES.has(suite.name) && !keycloak) {
+    const { startKeycloak } = await import("./keycloak.mjs");
+    console.log("\n━━ keycloak: starting the shared instance");
+    try {
+      keycloak = await startKeycloak({ log: (line) => console.log(line) });
+    } catch (err) {
+      console.error(`✘ keycloak: ${err.message}`);
+      results.push({ name: "keycloak-start", ok: false, seconds: 0 });
+      break;
+    }
+    console.log(`Keycloak ${keycloak.version} (Java ${keycloak.java}) ready in ${keycloak.startSeconds.toFixed(1)} s at ${keycloak.url}`);
+    process.env.KEYCLOAK_SHARED = keycloak.shareable;
+  }
   if (suite.cmd === "node" && suite.args[0] === "--test" && suite.args.length === 2) {
     console.error(`\n✘ ${suite.name}: no test files found`);
     results.push({ name: suite.name, ok: false, seconds: 0 });
@@ -60,6 +78,8 @@ for (const suite of SUITES) {
   results.push({ name: suite.name, ok: r.status === 0, seconds });
   if (suite.name === "build" && r.status !== 0) break;
 }
+
+await keycloak?.stop();
 
 console.log("\n━━ summary");
 for (const r of results) console.log(`${r.ok ? "✔" : "✘"} ${r.name.padEnd(14)} ${r.seconds.toFixed(1).padStart(6)} s`);
