@@ -62,6 +62,7 @@ export async function run(values, [arg]) {
     throw new UsageError("verify needs --audience AUD (Keycloak's default is account), or --any-audience to skip that check");
   }
   const token = await tokenArgument(arg, "verify");
+  if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
   const lib = await import("client-credentials");
   if (typeof lib.verifyJwt !== "function" || typeof lib.JwksClient !== "function") {
     throw new UsageError("verify: this version of the client-credentials library has no verifyJwt");
@@ -82,7 +83,13 @@ export async function run(values, [arg]) {
   const maxAge = seconds(values["max-token-age"], "--max-token-age");
   if (maxAge !== undefined) checks.maxTokenAgeSeconds = maxAge;
 
-  const { header, payload } = await lib.verifyJwt(token, checks);
+  let header, payload, jwksUri;
+  try {
+    ({ header, payload } = await lib.verifyJwt(token, checks));
+    jwksUri = checks.jwks.jwksUri;
+  } finally {
+    checks.jwks.free?.();
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ header, payload }, null, 2)}\n`);
     return 0;
@@ -91,7 +98,7 @@ export async function run(values, [arg]) {
   const ok = c.green("✔");
   const notes = timeNotes(payload);
   const entries = [
-    ["signature", `${header.alg}${header.kid ? `, key ${header.kid}` : ""} from ${values["jwks-uri"] ?? `the JWKS of ${issuer}`}`],
+    ["signature", `${header.alg}${header.kid ? `, key ${header.kid}` : ""} from ${jwksUri ?? values["jwks-uri"] ?? `the JWKS of ${issuer}`}`],
     ["issuer", String(payload.iss)],
     ["audience", checks.audience === false ? c.dim("not checked (--any-audience)") : [payload.aud].flat().join(", ")],
     ["expiry", notes.exp],
