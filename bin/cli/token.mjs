@@ -1,7 +1,7 @@
 // `client-credentials token`: the access token alone on stdout, for
 // `curl -H "Authorization: Bearer $(client-credentials token ...)"`.
 import { TOKEN_HELP, TOKEN_OPTIONS, checkFeatures, clientOptions } from "./client-options.mjs";
-import { colours, formatClock, relative, rolesOf, rows } from "./output.mjs";
+import { colours, formatClock, relative, rolesOf, rows, warn } from "./output.mjs";
 
 export const help = `Usage: client-credentials token [flags]
 
@@ -27,6 +27,12 @@ export async function run(values) {
   if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
   const lib = await import("client-credentials");
   checkFeatures(lib, opts);
+  if (opts.dpop === true) {
+    // A DPoP token is only usable with its key pair, which this process
+    // drops when it ends; the token still shows what the server binds.
+    warn("--dpop: the token is bound to a key pair that ends with this command; to send requests with DPoP use client-credentials call --dpop");
+    opts.dpop = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+  }
   const token = await lib.fetchClientCredentialsToken(opts);
   process.stdout.write(values.json ? `${JSON.stringify(token, null, 2)}\n` : `${token.accessToken}\n`);
   if (process.stderr.isTTY) process.stderr.write(summary(lib, token));
