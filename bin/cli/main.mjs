@@ -49,7 +49,9 @@ export async function main(argv) {
     }
     const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (load === undefined) {
-      throw new UsageError(`unknown command "${name}"; the commands are ${Object.keys(COMMANDS).join(", ")} (client-credentials --help)`);
+      // Named only when it looks like a word: a stray first argument may be a secret or a token.
+      const what = /^-{0,2}[a-z][a-z-]{0,19}$/i.test(name) ? ` "${name}"` : "";
+      throw new UsageError(`unknown command${what}; the commands are ${Object.keys(COMMANDS).join(", ")} (client-credentials --help)`);
     }
     const command = await load();
     const { values, positionals } = parse(name, command, rest);
