@@ -16,12 +16,13 @@
 
 import * as http from "node:http";
 import { spawnSync } from "node:child_process";
-import { existsSync, createReadStream, statSync } from "node:fs";
+import { existsSync, createReadStream, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAuthServer } from "./dev-auth-server.mjs";
 import { startResourceServer } from "./resource-server.mjs";
 import { listen } from "./net.mjs";
+import { REALM_FILE, startKeycloak } from "./keycloak.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const wwwDir = join(root, "www");
@@ -145,6 +146,10 @@ function createStaticServer(getConfig) {
  * @param {string} [options.scope="openid profile"] the seed's Postman scope.
  * @param {"client_secret_basic"|"client_secret_post"} [options.authMethod="client_secret_basic"]
  * @param {number} [options.accessTokenTtl=300] seconds, built-in server only.
+ * @param {boolean} [options.keycloak] start a real Keycloak (scripts/keycloak.mjs) on `authPort` with the
+ *   committed `sivalabs` realm instead of the built-in server, and add the page's origins to the
+ *   client's Web origins.
+ * @param {(line: string) => void} [options.log] Keycloak's download and start progress.
  * @returns {Promise<{ urls: { page: string, config: string, tokenUrl: string, issuer: string, jwksUri?: string, api: string },
  *   client: { clientId: string, clientSecret: string, scope: string, authMethod: string }, builtIn: boolean,
  *   authServer?: object, resourceServer: object, close(): Promise<void> }>}
@@ -165,6 +170,8 @@ export async function startDemo({
   scope = DEFAULT_SCOPE,
   authMethod = "client_secret_basic",
   accessTokenTtl = 300,
+  keycloak = false,
+  log = () => {},
 } = {}) {
   if (authMethod !== "client_secret_basic" && authMethod !== "client_secret_post") {
     throw new TypeError(`authMethod must be client_secret_basic or client_secret_post, not ${authMethod}`);
@@ -174,8 +181,8 @@ export async function startDemo({
     tokenUrl = `${realmUrl}/protocol/openid-connect/token`;
     issuer ??= realmUrl;
   }
-  const builtIn = !tokenUrl;
-  if (!builtIn) {
+  const builtIn = !tokenUrl && !keycloak;
+  if (tokenUrl) {
     issuer ??= keycloakIssuerOf(tokenUrl);
     if (!issuer) throw new TypeError(`cannot derive the issuer from ${tokenUrl}: pass --issuer`);
   }
@@ -199,7 +206,20 @@ export async function startDemo({
 
     let authServer;
     let client;
-    if (builtIn) {
+    let kc;
+    if (keycloak) {
+      // The seed's port (9191) unless told otherwise; 0 attaches to npm test's shared instance if there is one.
+      kc = await startKeycloak(authPort ? { port: authPort, log } : { log });
+      started.push({ close: () => kc.stop() });
+      await allowWebOrigins(kc, "archival-service", pageOrigins);
+      const seed = JSON.parse(readFileSync(REALM_FILE, "utf8")).clients.find((c) => c.clientId === "archival-service");
+      client = { clientId: clientId ?? seed.clientId, clientSecret: clientSecret ?? seed.secret, authMethod, scope };
+      // `localhost`, as in the seed: Keycloak names the issuer after the host it was asked by.
+      issuer = `http://localhost:${kc.port}/realms/${kc.realm}`;
+      tokenUrl = `${issuer}/protocol/openid-connect/token`;
+      // The API fetches keys by address: Node may resolve localhost to ::1, where Keycloak is not.
+      jwksUri = kc.jwksUri;
+    } else if (builtIn) {
       const extra = clientId ? { demo: { clientId, clientSecret: clientSecret ?? "", authMethod } } : {};
       authServer = await startAuthServer({ port: authPort, host, realm, corsOrigins: pageOrigins, accessTokenTtl, clients: extra });
       started.push(authServer);
@@ -218,7 +238,7 @@ export async function startDemo({
 
     config = {
       builtIn,
-      realm: builtIn ? realm : undefined,
+      realm: builtIn || kc ? realm : undefined,
       issuer,
       tokenUrl,
       clientId: client.clientId,
@@ -234,6 +254,7 @@ export async function startDemo({
       client,
       builtIn,
       authServer,
+      keycloak: kc,
       resourceServer,
       /** Stops every server this call started. Safe to call twice. */
       close() {
@@ -247,6 +268,13 @@ export async function startDemo({
   }
 }
 
+/** Adds `origins` to a Keycloak client's Web origins (CORS), through the admin REST API. */
+async function allowWebOrigins(kc, clientId, origins) {
+  const [rep] = await kc.adminApi(`/clients?clientId=${encodeURIComponent(clientId)}`);
+  const webOrigins = [...new Set([...(rep.webOrigins ?? []), ...origins])];
+  await kc.adminApi(`/clients/${rep.id}`, { method: "PUT", body: { ...rep, webOrigins } });
+}
+
 const USAGE = `usage: npm start -- [options]        (or: node scripts/start.mjs [options])
 
   --port N            the page                       (default 8282, 0 = any free port)
@@ -255,7 +283,11 @@ const USAGE = `usage: npm start -- [options]        (or: node scripts/start.mjs 
   --host ADDR         listen address                 (default 127.0.0.1)
   --no-build          do not run \`node scripts/build.mjs --if-needed\` first
 
-A real Keycloak instead of the built-in server (also as env KEYCLOAK_URL, REALM, TOKEN_URL,
+The real Keycloak of the tests (scripts/keycloak.mjs: downloaded from Maven Central once,
+needs Java 21+), with the committed realm \`sivalabs\`, on the auth port:
+  --keycloak
+
+Your own Keycloak instead of the built-in server (also as env KEYCLOAK_URL, REALM, TOKEN_URL,
 CLIENT_ID, CLIENT_SECRET, SCOPE):
   --keycloak-url URL  e.g. http://localhost:8080, with --realm
   --realm NAME        default sivalabs
@@ -299,6 +331,7 @@ function parseArgs(argv, env) {
       case "--auth-method": opts.authMethod = value(); break;
       case "--ttl": opts.accessTokenTtl = number(flag, value()); break;
       case "--no-build": build = false; break;
+      case "--keycloak": opts.keycloak = true; break;
       case "--help": case "-h": console.log(USAGE); process.exit(0); break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
@@ -317,7 +350,7 @@ function parseArgs(argv, env) {
 }
 
 function printBanner(demo) {
-  const { urls, client, builtIn, authServer } = demo;
+  const { urls, client, builtIn, authServer, keycloak } = demo;
   const lines = ["", "client-credentials demo", ""];
   lines.push(`  Page             ${urls.page}`);
   lines.push(`  Token endpoint   ${urls.tokenUrl}`);
@@ -336,6 +369,13 @@ function printBanner(demo) {
     lines.push(`    curl ${urls.tokenUrl} \\`);
     lines.push(`      --data-urlencode grant_type=client_credentials --data-urlencode client_id=${client.clientId} \\`);
     lines.push(`      --data-urlencode client_secret=${client.clientSecret}`);
+  } else if (keycloak) {
+    lines.push(`  Keycloak ${keycloak.version} (Java ${keycloak.java}), started in ${keycloak.startSeconds.toFixed(1)} s`);
+    lines.push(`    admin console  ${keycloak.url}/admin/  (admin / admin, development only)`);
+    lines.push(`    client id      ${client.clientId}`);
+    lines.push(`    client secret  ${client.clientSecret}  (the realm export's development secret)`);
+    lines.push(`    scope          ${client.scope}`);
+    lines.push(`    Web origins    ${new URL(urls.page).origin} added to ${client.clientId}`);
   } else {
     lines.push(`  Client id        ${client.clientId || "(type it in the page)"}`);
     // A real secret is not echoed; it is only prefilled in the page, on this machine.
@@ -367,7 +407,7 @@ async function main() {
 
   let demo;
   try {
-    demo = await startDemo(parsed.opts);
+    demo = await startDemo({ ...parsed.opts, log: (line) => console.log(line) });
   } catch (err) {
     const hint = err.code === "EADDRINUSE" ? " (another server uses that port: pick one with --port, --auth-port or --api-port)" : "";
     console.error(`start: ${err.message}${hint}`);
@@ -380,10 +420,12 @@ async function main() {
     if (stopping) process.exit(1); // a second Ctrl-C does not wait
     stopping = true;
     console.log(`\n${signal}: stopping the demo servers`);
+    // Keycloak shuts down gracefully in a few seconds; the built-in servers at once.
+    const limit = demo.keycloak ? 20 : 5;
     setTimeout(() => {
-      console.error("start: servers did not close within 5 s; exiting anyway");
+      console.error(`start: servers did not close within ${limit} s; exiting anyway`);
       process.exit(1);
-    }, 5000).unref();
+    }, limit * 1000).unref();
     demo.close().then(() => process.exit(0));
   };
   process.on("SIGINT", () => stop("SIGINT"));

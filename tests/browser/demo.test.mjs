@@ -466,3 +466,44 @@ describe("npm start (scripts/start.mjs as a process)", () => {
     }
   });
 });
+
+describe("demo page against a real Keycloak (npm start -- --keycloak)", () => {
+  let kcDemo;
+  before(async () => {
+    kcDemo = await startDemo({ keycloak: true, port: 0, authPort: 0, apiPort: 0 });
+  });
+  after(() => kcDemo?.close());
+
+  test("the prefilled form gets Keycloak's token, shows its roles, and calls the API with it", async (t) => {
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on("pageerror", (err) => pageErrors.push(err));
+    await page.goto(kcDemo.urls.page);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === "true", null, { timeout: 15000 });
+    assert.equal(await byTestId(page, "token-url").inputValue(), `http://localhost:${kcDemo.keycloak.port}/realms/sivalabs/protocol/openid-connect/token`);
+    const grants = await kcDemo.keycloak.tokenGrants("archival-service");
+
+    await getToken(page);
+
+    assert.equal(await kcDemo.keycloak.tokenGrants("archival-service"), grants + 1, "Keycloak recorded the page's grant");
+    const claims = JSON.parse(await byTestId(page, "token-result", "payload").textContent());
+    assert.equal(claims.iss, kcDemo.urls.issuer);
+    assert.equal(claims.azp, "archival-service");
+    assert.equal(claims.preferred_username, "service-account-archival-service");
+    const realmRoles = await byTestId(page, "token-result", "realm-roles").locator("li").allTextContents();
+    assert.ok(realmRoles.includes("archiver"), realmRoles.join(", "));
+    const clientRoles = await byTestId(page, "token-result", "client-roles").locator("li").allTextContents();
+    assert.ok(clientRoles.some((c) => c.includes("archive-api") && c.includes("archives:read")), clientRoles.join(", "));
+    const raw = JSON.parse(await byTestId(page, "raw-response").textContent());
+    assert.equal(raw["not-before-policy"], 0);
+
+    await byTestId(page, "call-api").click();
+    await page.waitForFunction(() => /^\d{3}/.test(document.querySelector('[data-testid="api-status"]').textContent));
+    assert.match(await byTestId(page, "api-status").textContent(), /^200\b/);
+    assert.equal(JSON.parse(await byTestId(page, "api-body").textContent()).caller.client, "archival-service");
+    await page.screenshot({ path: join(screenshots, "demo-keycloak.png"), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+});
