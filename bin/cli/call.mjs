@@ -54,7 +54,7 @@ export async function run(values, [url]) {
   let body;
   if (values.data !== undefined) {
     body =
-      values.data === "@-" ? await readStdin() : values.data.startsWith("@") ? readText(values.data.slice(1), "--data") : values.data;
+      values.data === "@-" ? await readStdin("the request body") : values.data.startsWith("@") ? readText(values.data.slice(1), "--data") : values.data;
     if (!headers.has("content-type")) headers.set("content-type", isJson(body) ? "application/json" : "application/x-www-form-urlencoded");
   }
   const method = (values.method ?? (body !== undefined ? "POST" : "GET")).toUpperCase();

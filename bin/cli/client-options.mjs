@@ -115,7 +115,7 @@ async function readSecret(values, env) {
   if (file !== undefined) secret = dropNewline(readText(file, "--client-secret-file"));
   else if (flag === "-") {
     if (process.stdin.isTTY) throw new UsageError("--client-secret - reads the secret from stdin, but stdin is a terminal; pipe it in");
-    secret = dropNewline(await readStdin());
+    secret = dropNewline(await readStdin("the client secret", 64 * 1024));
   } else if (flag !== undefined) {
     warn("a secret given as --client-secret VALUE lands in your shell history and in ps; use CLIENT_SECRET, --client-secret-file FILE or --client-secret - (stdin)");
     secret = flag;

@@ -46,7 +46,8 @@ export async function tokenArgument(arg, command) {
   let text = arg;
   if (arg === undefined || arg === "-") {
     if (process.stdin.isTTY) throw new UsageError(`give a token: client-credentials ${command} TOKEN, or pipe one in`);
-    text = await readStdin();
+    // A JWT over 64 KiB is refused by the library anyway; a little slack for whitespace.
+    text = await readStdin("the token", 128 * 1024);
   }
   text = text.trim().replace(/^Bearer\s+/i, "");
   if (text === "") throw new UsageError(`no token: the ${arg === undefined || arg === "-" ? "input on stdin" : "argument"} is empty`);

@@ -111,9 +111,17 @@ export function rows(c, entries, indent = "  ") {
   return entries.map(([label, value]) => `${indent}${c.dim(label.padEnd(width))}  ${value}\n`).join("");
 }
 
-/** Everything on stdin, as text. */
-export async function readStdin() {
+/** Everything on stdin, as text; past `limit` bytes, a usage error naming `what`. */
+export async function readStdin(what = "the input", limit = Infinity) {
   const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    length += chunk.length;
+    if (length > limit) {
+      process.stdin.destroy();
+      throw new UsageError(`${what} on stdin is over ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }

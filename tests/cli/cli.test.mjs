@@ -206,11 +206,14 @@ describe("decode", () => {
     assert.match(r.stdout, /issued \d+ s ago/);
   });
 
-  test("not a JWT: exit 1 with ERR_INVALID_JWT; nothing given: exit 2", async () => {
+  test("not a JWT: exit 1 with ERR_INVALID_JWT; too much or nothing on stdin: exit 2", async () => {
     const bad = await cli(["decode", "not-a-jwt"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^client-credentials: ERR_INVALID_JWT: /);
     assert.equal(bad.stdout, "");
+    const huge = await cli(["decode"], { input: `${SEED_TOKEN}\n`.repeat(200) });
+    assert.equal(huge.code, 2);
+    assert.match(huge.stderr, /ERR_INVALID_OPTIONS: the token on stdin is over 131072 bytes/);
     const empty = await cli(["decode"], { input: "  \n" });
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /ERR_INVALID_OPTIONS: no token/);

@@ -53,6 +53,8 @@ export function cliRunner(defaultEnv) {
         runs.push(run);
         resolve(run);
       });
+      // A command that stops reading early (an input over its limit) closes the pipe.
+      child.stdin.on("error", () => {});
       child.stdin.end(input ?? "");
     });
   }
