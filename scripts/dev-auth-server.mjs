@@ -14,7 +14,7 @@
 // Standalone: `node scripts/dev-auth-server.mjs --port 9191 [--cors http://localhost:8282]`.
 
 import * as http from "node:http";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { listen } from "./net.mjs";
@@ -117,8 +117,10 @@ function sendJson(res, status, body, headers = {}) {
  * @param {string} [options.issuerHost] host[:port] in the issuer; default `localhost:<port>`.
  * @param {string[]} [options.corsOrigins=[]] browser origins allowed at the token endpoint.
  * @param {number} [options.accessTokenTtl=300] seconds, Keycloak's default.
- * @param {Record<string, {clientId: string, clientSecret: string, authMethod?: string, scope?: string}>} [options.clients]
- *   extra clients, merged over the defaults by key.
+ * @param {Record<string, {clientId: string, clientSecret?: string, authMethod?: string, scope?: string, metadata?: object}>} [options.clients]
+ *   extra clients, merged over the defaults by key; `metadata` is more oidc-provider client
+ *   metadata (`jwks` for private_key_jwt, `dpop_bound_access_tokens`, ...).
+ * @param {boolean} [options.dpopNonce=false] require a server-provided nonce in DPoP proofs (RFC 9449 §8).
  */
 export async function startAuthServer({
   port = 0,
@@ -128,6 +130,7 @@ export async function startAuthServer({
   corsOrigins = [],
   accessTokenTtl = 300,
   clients = {},
+  dpopNonce = false,
 } = {}) {
   const { default: Provider, errors } = await loadProvider();
   const allClients = { ...DEFAULT_CLIENTS, ...clients };
@@ -153,14 +156,15 @@ export async function startAuthServer({
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(),
     jwks: { keys: [jwk] },
-    clients: Object.values(allClients).map(({ clientId, clientSecret, authMethod = "client_secret_basic", scope }) => ({
+    clients: Object.values(allClients).map(({ clientId, clientSecret, authMethod = "client_secret_basic", scope, metadata }) => ({
       client_id: clientId,
-      client_secret: clientSecret,
+      ...(clientSecret ? { client_secret: clientSecret } : {}),
       token_endpoint_auth_method: authMethod,
       grant_types: ["client_credentials"],
       response_types: [],
       redirect_uris: [],
       ...(scope ? { scope } : {}),
+      ...metadata,
     })),
     // Keycloak's endpoint paths, relative to the realm (the mount point).
     routes: {
@@ -172,8 +176,15 @@ export async function startAuthServer({
     },
     scopes: SCOPES,
     claims: { openid: ["sub"], profile: ["preferred_username"], email: ["email", "email_verified"] },
-    clientAuthMethods: ["client_secret_basic", "client_secret_post"],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"],
+    // Every algorithm WebCrypto signs with, for client assertions and DPoP proofs.
+    enabledJWA: {
+      clientAuthSigningAlgValues: ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "Ed25519", "EdDSA"],
+      dPoPSigningAlgValues: ["ES256", "ES384", "ES512", "RS256", "PS256", "Ed25519", "EdDSA"],
+    },
     features: {
+      // DPoP (RFC 9449); with `dpopNonce`, every proof must carry the server's nonce.
+      dPoP: dpopNonce ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: false },
@@ -229,7 +240,8 @@ export async function startAuthServer({
       clientId: client?.clientId,
       // Which credential the request carried, whatever the client is registered with
       // (oidc-provider, like Keycloak, accepts either secret method).
-      authMethod: ctx.get("authorization") ? "client_secret_basic" : params.client_secret ? "client_secret_post" : "none",
+      authMethod: ctx.get("authorization") ? "client_secret_basic" : params.client_secret ? "client_secret_post" : params.client_assertion ? "jwt" : "none",
+      dpop: ctx.get("dpop") || undefined,
       scope: params.scope,
       resource: params.resource,
       origin: ctx.get("origin") || undefined,

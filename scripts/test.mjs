@@ -35,6 +35,8 @@ const SUITES = [
   // The command line, spawned as users run it (and from a packed tarball through npx).
   { name: "cli", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/cli")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
+  // Shared token stores: Redis (Debian redis-server), and KV and the Cache API in workerd (Miniflare).
+  { name: "store", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/store")] },
   { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
   // A real Keycloak (scripts/keycloak.mjs; .ci/run installs it): the seed's server.
   { name: "keycloak", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/keycloak")] },

@@ -74,6 +74,11 @@ impl TokenCache {
         Some(self.refresh_at(entry.obtained_at_ms, entry.expires_at_ms?))
     }
 
+    /// When the cached token's response arrived.
+    pub fn obtained_at_ms(&self) -> Option<f64> {
+        Some(self.entry?.obtained_at_ms)
+    }
+
     /// Records a new token.
     pub fn store(&mut self, entry: Entry) {
         self.entry = Some(entry);

@@ -8,27 +8,47 @@
 // what can only live in JavaScript: awaiting promises and sharing them.
 import { Session } from "./client_credentials.js";
 import { authorizedFetch, replayable, send } from "./http.js";
+import { importKeys, sha256, sign } from "./signing.js";
+import { sharedStore } from "./store.js";
 
 /** Requests an access token with the Client Credentials grant (RFC 6749 §4.4). */
 export async function fetchClientCredentialsToken(options) {
   const session = new Session(options, false);
   try {
-    const response = await exchange(session);
+    const response = await exchange(session, keysFor(session, options));
     return session.acceptToken(response.status, response.meta, response.body, Date.now());
   } finally {
     session.free();
   }
 }
 
-/** Discovers the token endpoint if the session needs it, then sends the token request; resolves to the raw response. */
-async function exchange(session) {
+/** The keys the options call for (a promise), or undefined when the client authenticates with its secret alone. */
+function keysFor(session, options) {
+  return session.needsKeys ? importKeys(session, options) : undefined;
+}
+
+/**
+ * Discovers the token endpoint if the session needs it, then sends the
+ * token request, signing its client assertion and DPoP proof when it has
+ * them, and sending it once more when a DPoP server asks for a nonce;
+ * resolves to the raw response.
+ */
+async function exchange(session, keys) {
   const { signal, timeoutMs } = session;
+  const signers = keys === undefined ? undefined : await keys;
   for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
     const res = await send(url, undefined, undefined, timeoutMs, signal);
     if (session.discovered(i, res.status, res.meta, res.body)) break;
   }
-  const [url, authorization, form] = session.tokenRequest().split("\n");
-  return send(url, authorization || undefined, form, timeoutMs, signal);
+  for (let retried = false; ; retried = true) {
+    const [url, authorization, form, assertion, proof] = session.tokenRequest(Date.now()).split("\n");
+    const [signed, dpop] = signers === undefined ? [""] : await Promise.all([
+      assertion && sign(session, signers.client, assertion),
+      proof && sign(session, signers.dpop, proof),
+    ]);
+    const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal, dpop || undefined);
+    if (!proof || !session.nonceRetry(response.status, response.meta, response.body, retried)) return response;
+  }
 }
 
 /**
@@ -41,6 +61,8 @@ async function exchange(session) {
  *   error. A failure is not cached.
  * - Sharing can't hang a Cloudflare Workers request: a caller that joins
  *   someone else's request waits at most `joinLimitMs`, then makes its own.
+ * - With `store`, instances share the token too (src/store.js): memory,
+ *   then the store, then the authorization server.
  */
 export class TokenClient {
   #session;
@@ -50,10 +72,27 @@ export class TokenClient {
   /** The request in flight: `{ id, promise }`. */
   #flight;
   #flights = 0;
+  /** The key options, kept until the first request imports them. */
+  #keySource;
+  /** The keys, imported once (a promise); a key that can't be imported fails every request. */
+  #keys;
+  /** The shared store, with the `store` option. */
+  #shared;
 
-  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds`. */
+  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds` and the store options. */
   constructor(options) {
     this.#session = new Session(options, true);
+    this.#shared = sharedStore(this.#session, options);
+    // Imported at the first request, not here: Cloudflare Workers refuse to
+    // make keys (random values) outside a request, and a client is often
+    // built at module scope.
+    if (this.#session.needsKeys) this.#keySource = { privateKey: options.privateKey, clientSecret: options.clientSecret, dpop: options.dpop };
+  }
+
+  /** The keys (a promise), imported on first use, or undefined when the client has none. */
+  #signers() {
+    if (this.#keySource === undefined) return undefined;
+    return (this.#keys ??= importKeys(this.#session, this.#keySource));
   }
 
   /** A fresh token: the cached one, the one being requested, or a new one. */
@@ -65,6 +104,7 @@ export class TokenClient {
 
   /** Forgets the cached token; the next `getToken()` requests a new one. */
   invalidate() {
+    this.#shared?.forget(this.#token);
     this.#session.invalidate();
     this.#token = this.#resolved = undefined;
   }
@@ -76,20 +116,36 @@ export class TokenClient {
   }
 
   /**
-   * The global `fetch(input, init)` with `Authorization: Bearer <token>`. On
-   * a 401 it forgets the token, gets a new one and retries once, when the
-   * request can be replayed.
+   * The global `fetch(input, init)` with `Authorization: Bearer <token>`, or
+   * for a DPoP token `Authorization: DPoP <token>` and a proof. On a 401 it
+   * forgets the token, gets a new one and retries once, when the request
+   * can be replayed; a DPoP API's request for a nonce is answered first.
    */
   async fetch(input, init) {
     const token = await this.getToken();
-    const response = await authorizedFetch(input, init, token.accessToken);
+    const response = await this.#send(input, init, token);
     if (response.status !== 401) return response;
     // The API refused this token: forget it, unless someone already
     // replaced it, so that no later call sends it again.
     if (this.#token === token) this.invalidate();
+    // And from the store, if it still holds it there.
+    await this.#shared?.forget(token);
     if (!replayable(input, init)) return response;
     const next = await this.getToken();
-    return authorizedFetch(input, init, next.accessToken);
+    return this.#send(input, init, next);
+  }
+
+  /** One authorized request; with DPoP, once more if the API asks for a nonce (RFC 9449 §9). */
+  async #send(input, init, token) {
+    if (token.tokenType !== "DPoP") return authorizedFetch(input, init, token.accessToken);
+    const { dpop } = await this.#signers();
+    const session = this.#session;
+    const hash = await sha256(token.accessToken);
+    const proof = (method, url) => sign(session, dpop, session.resourceProof(method, url, Date.now(), hash));
+    const response = await authorizedFetch(input, init, token.accessToken, proof);
+    const h = response.headers;
+    const retry = session.resourceRetry(response.status, h.get("www-authenticate") ?? "", h.get("dpop-nonce") ?? "");
+    return retry && replayable(input, init) ? authorizedFetch(input, init, token.accessToken, proof) : response;
   }
 
   /** Starts a token request and records it as the flight others join. */
@@ -99,15 +155,24 @@ export class TokenClient {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
     const session = this.#session;
-    const promise = exchange(session).then(
-      (response) => {
+    // Read, cache and publish in one step, so no caller sees the cache
+    // fresh while the old token is still the published one.
+    const publish = (token) => {
+      Object.freeze(token.raw);
+      this.#token = Object.freeze(token);
+      this.#resolved = Promise.resolve(token);
+      return token;
+    };
+    // `keep(body)`, for the store, receives the token response's body.
+    const request = (keep) =>
+      exchange(session, this.#signers()).then((response) => {
+        keep?.(response.body);
+        return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
+      });
+    const obtained = this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish);
+    const promise = obtained.then(
+      (token) => {
         settle();
-        // Read, cache and publish in one step, so no caller sees the
-        // cache fresh while the old token is still the published one.
-        const token = session.acceptToken(response.status, response.meta, response.body, Date.now());
-        Object.freeze(token.raw);
-        this.#token = Object.freeze(token);
-        this.#resolved = Promise.resolve(token);
         return token;
       },
       (error) => {

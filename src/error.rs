@@ -33,6 +33,9 @@ pub enum Error {
         uri: Option<String>,
         /// Headers that tell the caller what to do next.
         hints: ResponseHints,
+        /// For `invalid_client`, what to check, when the client
+        /// authentication method knows better than the default advice.
+        client_hint: Option<ClientHint>,
     },
     /// `ERR_HTTP`: a non-2xx status without an OAuth error body.
     Http {
@@ -60,6 +63,33 @@ pub enum Error {
     InvalidOptions(String),
     /// `ERR_INVALID_JWT`: `decodeJwt` could not decode the input.
     InvalidJwt(String),
+    /// `ERR_STORE`: a shared token store (the `store` option) failed, was
+    /// slower than `storeTimeoutMs`, or answered something unusable. Only
+    /// `onStoreError` sees it: the token then comes from the authorization
+    /// server, so `getToken()` never fails for it.
+    Store(String),
+}
+
+/// What to check when the server refused the client (`invalid_client`), by
+/// how it authenticated: the default advice is about secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientHint {
+    /// `private_key_jwt`: the key and its registration.
+    PrivateKey,
+    /// `client_secret_jwt`: the secret and the HMAC algorithm.
+    SecretJwt,
+    /// A signed assertion refused for its time claims: the local clock.
+    Clock,
+}
+
+impl ClientHint {
+    fn text(self) -> &'static str {
+        match self {
+            ClientHint::Clock => "the server judged the assertion's iat or exp by its own clock: check that this machine's clock is right (synchronised with NTP)",
+            ClientHint::SecretJwt => "check clientId, clientSecret and signingAlg, and that the client is registered for client_secret_jwt (Keycloak: \"Signed JWT with client secret\")",
+            ClientHint::PrivateKey => "check clientId, privateKey, keyId and signingAlg, that the server has the matching public key (Keycloak: the client's Keys tab or JWKS URL), and that the client is registered for private_key_jwt (Keycloak: \"Signed JWT\")",
+        }
+    }
 }
 
 /// Response headers worth surfacing on an error: when to retry (RFC 9110
@@ -84,6 +114,7 @@ impl Error {
             Error::InvalidResponse(_) => "ERR_INVALID_RESPONSE",
             Error::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
             Error::InvalidJwt(_) => "ERR_INVALID_JWT",
+            Error::Store(_) => "ERR_STORE",
         }
     }
 
@@ -107,6 +138,7 @@ impl fmt::Display for Error {
                 status,
                 error,
                 description,
+                client_hint,
                 ..
             } => {
                 write!(f, "the authorization server refused the token request: {error}")?;
@@ -115,7 +147,8 @@ impl fmt::Display for Error {
                 }
                 write!(f, ", HTTP {status}")?;
                 if error == "invalid_client" {
-                    f.write_str("; check clientId, clientSecret and authMethod (client_secret_basic or client_secret_post, whichever the client is registered for)")?;
+                    f.write_str("; ")?;
+                    f.write_str(client_hint.map_or("check clientId, clientSecret and authMethod (client_secret_basic or client_secret_post, whichever the client is registered for)", ClientHint::text))?;
                 }
                 Ok(())
             }
@@ -135,6 +168,10 @@ impl fmt::Display for Error {
                 "no complete response within timeoutMs ({timeout_ms} ms); raise timeoutMs or check the server"
             ),
             Error::Aborted => f.write_str("the request was aborted by the caller's signal"),
+            Error::Store(detail) => write!(
+                f,
+                "the token store failed ({detail}); the token came from the authorization server instead"
+            ),
             Error::InvalidResponse(m) | Error::InvalidOptions(m) | Error::InvalidJwt(m) => {
                 f.write_str(m)
             }

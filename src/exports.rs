@@ -9,7 +9,10 @@ use crate::error::Error;
 use crate::host;
 use crate::json::{self, Kind};
 use crate::jwt;
-use crate::oauth::{discovery, ClientAuth, Credentials, Endpoint, Token, TokenRequest};
+use crate::oauth::assertion::SigningAlg;
+use crate::oauth::{
+    discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, Token, TokenRequest,
+};
 use crate::secret::Secret;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::prelude::*;
@@ -107,6 +110,72 @@ pub(crate) struct ClientConfig {
     pub issuer: Option<String>,
     pub allow_insecure_http: bool,
     pub signal: Option<AbortSignal>,
+    pub keys: KeyOptions,
+}
+
+/// The options of the key-based methods: client assertions (RFC 7523) and
+/// DPoP (RFC 9449). The keys themselves stay in JavaScript
+/// (`src/signing.js`); only what goes into headers and claims is here.
+pub(crate) struct KeyOptions {
+    /// `signingAlg`, checked against the method; `None` for
+    /// `private_key_jwt` means "the key's usual algorithm".
+    pub alg: Option<SigningAlg>,
+    /// `keyId`: the assertion's `kid`, over the JWK's own.
+    pub key_id: Option<String>,
+    /// `assertionAudience`: the assertion's `aud`, over the default.
+    pub audience: Option<String>,
+    /// Whether token requests carry a DPoP proof.
+    pub dpop: bool,
+}
+
+impl KeyOptions {
+    fn read(options: &Options, auth: ClientAuth) -> Result<Self, Error> {
+        let only_jwt = |name: &str| {
+            Error::options(format!(
+                "{name} applies only to authMethod \"private_key_jwt\" or \"client_secret_jwt\""
+            ))
+        };
+        let alg = options.string("signingAlg")?;
+        let key_id = options.string("keyId")?;
+        let audience = options.string("assertionAudience")?;
+        if !auth.is_jwt() {
+            for (name, value) in [
+                ("signingAlg", &alg),
+                ("keyId", &key_id),
+                ("assertionAudience", &audience),
+            ] {
+                if value.is_some() {
+                    return Err(only_jwt(name));
+                }
+            }
+        }
+        let alg = if auth.is_jwt() {
+            SigningAlg::for_method(alg.as_deref(), auth == ClientAuth::SecretJwt)?
+        } else {
+            None
+        };
+        if audience.as_deref() == Some("") {
+            return Err(Error::options(
+                "assertionAudience must be a non-empty string (the authorization server's issuer or token endpoint URL)",
+            ));
+        }
+        let dpop = match options.get("dpop") {
+            None => false,
+            Some((Kind::Bool, raw)) => raw == "true",
+            Some((Kind::Object, _)) => true,
+            Some(_) => {
+                return Err(Error::options(
+                    "dpop must be true (a key pair made for the client) or { privateKey, publicKey } (a CryptoKeyPair)",
+                ))
+            }
+        };
+        Ok(KeyOptions {
+            alg,
+            key_id,
+            audience,
+            dpop,
+        })
+    }
 }
 
 impl ClientConfig {
@@ -133,13 +202,39 @@ impl ClientConfig {
                 )
             }
         };
-        let credentials = Credentials::new(
-            options.required_string("clientId")?,
-            Secret::new(options.required_string("clientSecret")?),
-        )?;
         let auth = match options.string("authMethod")? {
             Some(name) => ClientAuth::from_name(&name)?,
             None => ClientAuth::default(),
+        };
+        // The key is read by src/signing.js, never by the core; its presence
+        // with another method is a mistake worth naming.
+        let private_key = options.value("privateKey");
+        if auth != ClientAuth::PrivateKeyJwt
+            && !private_key.is_undefined()
+            && !private_key.is_null()
+        {
+            return Err(Error::options(
+                "privateKey is used only with authMethod \"private_key_jwt\"; set authMethod, or leave privateKey out",
+            ));
+        }
+        let credentials = match auth {
+            // The key proves the client; a secret, if given, is not used.
+            ClientAuth::PrivateKeyJwt => {
+                Credentials::without_secret(options.required_string("clientId")?)?
+            }
+            _ => Credentials::new(
+                options.required_string("clientId")?,
+                Secret::new(options.required_string("clientSecret")?),
+            )?,
+        };
+        let credentials = match options.string("basicEncoding")? {
+            Some(_) if auth != ClientAuth::Basic => {
+                return Err(Error::options(
+                    "basicEncoding applies only to authMethod \"client_secret_basic\"",
+                ))
+            }
+            Some(name) => credentials.with_basic_encoding(BasicEncoding::from_name(&name)?)?,
+            None => credentials,
         };
         let request = TokenRequest::new(
             endpoint,
@@ -151,11 +246,13 @@ impl ClientConfig {
             options.params("extraParams")?,
             options.number("timeoutMs")?,
         )?;
+        let keys = KeyOptions::read(options, auth)?;
         Ok(ClientConfig {
             request,
             issuer,
             allow_insecure_http,
             signal: options.signal()?,
+            keys,
         })
     }
 }
@@ -190,6 +287,7 @@ pub(crate) fn to_js(e: Error) -> JsValue {
             description,
             uri,
             hints,
+            ..
         } => {
             set(&err, "error", &error.as_str().into());
             set(&err, "errorDescription", &str_or_undefined(description));
@@ -232,7 +330,7 @@ fn type_name(v: &JsValue) -> String {
 }
 
 /// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds";
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
 
 thread_local! {
     /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
@@ -269,7 +367,7 @@ impl<'a> Options<'a> {
     }
 
     /// The member `name`, unless absent or null.
-    fn get(&self, name: &str) -> Option<(Kind, &str)> {
+    pub(crate) fn get(&self, name: &str) -> Option<(Kind, &str)> {
         self.members
             .iter()
             .find(|(n, _, _)| n == name)
@@ -277,7 +375,13 @@ impl<'a> Options<'a> {
             .map(|(_, kind, raw)| (*kind, raw.as_str()))
     }
 
-    fn string(&self, name: &str) -> Result<Option<String>, Error> {
+    /// The member `name` read from the object itself, for values JSON can't
+    /// carry (functions, a store object).
+    pub(crate) fn value(&self, name: &str) -> JsValue {
+        Reflect::get(self.js, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    pub(crate) fn string(&self, name: &str) -> Result<Option<String>, Error> {
         match self.get(name) {
             None => Ok(None),
             Some((Kind::String, raw)) => Ok(Some(string_value(raw).ok_or_else(|| {
@@ -313,7 +417,7 @@ impl<'a> Options<'a> {
         }
     }
 
-    fn bool(&self, name: &str) -> Result<bool, Error> {
+    pub(crate) fn bool(&self, name: &str) -> Result<bool, Error> {
         match self.get(name) {
             None => Ok(false),
             Some((Kind::Bool, raw)) => Ok(raw == "true"),

@@ -87,3 +87,8 @@ export function parse_url(text) {
 export function token_result(access_token, token_type, expires_in, expires_at, scope, raw) {
   return { accessToken: access_token, tokenType: token_type, expiresIn: expires_in, expiresAt: expires_at, scope, raw: JSON.parse(raw) };
 }
+
+/** Fills `dst` (a view of wasm memory) with random bytes, for the `jti` of assertions and DPoP proofs. */
+export function random_bytes(dst) {
+  crypto.getRandomValues(dst);
+}

@@ -36,6 +36,9 @@ extern "C" {
     /// (a JS string), or undefined.
     pub fn parse_url(text: &str) -> JsValue;
 
+    /// Fills `dst` from `crypto.getRandomValues`.
+    pub fn random_bytes(dst: &mut [u8]);
+
     /// `{ accessToken, tokenType, expiresIn, expiresAt, scope, raw }`, with
     /// `raw` parsed from JSON text the core has validated.
     pub fn token_result(

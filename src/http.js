@@ -49,11 +49,12 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Sends a form POST (`form` given) or a GET, within `timeoutMs`, stopping
- * early if `caller` (an AbortSignal) aborts. Resolves to `{ status, meta, body }`
- * for the core: `meta` is `type \n location \n retry-after \n www-authenticate`,
- * or empty for a 2xx.
+ * early if `caller` (an AbortSignal) aborts, with a `DPoP` proof header when
+ * `dpop` is given. Resolves to `{ status, meta, body }` for the core: `meta`
+ * is `type \n location \n retry-after \n www-authenticate \n dpop-nonce`,
+ * or empty for a 2xx without DPoP.
  */
-export async function send(url, authorization, form, timeoutMs, caller) {
+export async function send(url, authorization, form, timeoutMs, caller, dpop) {
   if (caller?.aborted) throw hostError(ABORTED, "", 0);
   const entry = takeController();
   const { controller } = entry;
@@ -68,6 +69,7 @@ export async function send(url, authorization, form, timeoutMs, caller) {
     const headers = { accept: "application/json" };
     if (form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
     if (authorization) headers.authorization = authorization;
+    if (dpop) headers.dpop = dpop;
     let response;
     try {
       response = await fetch(url, {
@@ -75,7 +77,7 @@ export async function send(url, authorization, form, timeoutMs, caller) {
         headers,
         body: form,
         // Credentials never follow a redirect to another URL.
-        redirect: form === undefined && !authorization ? "follow" : "manual",
+        redirect: form === undefined && !authorization && !dpop ? "follow" : "manual",
         signal: controller.signal,
       });
     } catch (e) {
@@ -84,7 +86,8 @@ export async function send(url, authorization, form, timeoutMs, caller) {
     const status = response.status;
     // The type and the hint headers only matter to the core when the
     // status is not 2xx (a redirect, an error); each read costs.
-    const meta = status >= 200 && status < 300 ? "" : describe(response);
+    // A DPoP server may send a new nonce with any answer (RFC 9449 §8.2).
+    const meta = status < 200 || status >= 300 ? describe(response) : dpop ? `\n\n\n\n${response.headers.get("dpop-nonce") ?? ""}` : "";
     if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
       cancel(response.body);
       return { status, meta, body: EMPTY };
@@ -101,10 +104,10 @@ export async function send(url, authorization, form, timeoutMs, caller) {
   }
 }
 
-/** `type \n location \n retry-after \n www-authenticate`, for the core. */
+/** `type \n location \n retry-after \n www-authenticate \n dpop-nonce`, for the core. */
 function describe(response) {
   const h = response.headers;
-  return `${response.type}\n${h.get("location") ?? ""}\n${h.get("retry-after") ?? ""}\n${h.get("www-authenticate") ?? ""}`;
+  return `${response.type}\n${h.get("location") ?? ""}\n${h.get("retry-after") ?? ""}\n${h.get("www-authenticate") ?? ""}\n${h.get("dpop-nonce") ?? ""}`;
 }
 
 /**
@@ -183,7 +186,9 @@ function network(e, fallback) {
 
 /**
  * `fetch(input, init)` with `Authorization: Bearer <accessToken>` added and
- * the caller's other headers kept.
+ * the caller's other headers kept. With `proof` (an async function of the
+ * method and URL that resolves to a DPoP proof), `Authorization: DPoP
+ * <accessToken>` and a `DPoP` header made for each request sent (RFC 9449 §7).
  *
  * The token never goes to an origin other than the caller's: redirects are
  * handled here (`redirect: "manual"`), followed only within the same origin
@@ -191,8 +196,8 @@ function network(e, fallback) {
  * the caller unfollowed. (Browsers hide redirect targets, so there the
  * redirect response itself is returned.)
  */
-export async function authorizedFetch(input, init, accessToken) {
-  const bearer = `Bearer ${accessToken}`;
+export async function authorizedFetch(input, init, accessToken, proof) {
+  const bearer = `${proof === undefined ? "Bearer" : "DPoP"} ${accessToken}`;
   let request;
   try {
     request = new Request(new Request(input, init), { redirect: "manual" });
@@ -202,6 +207,7 @@ export async function authorizedFetch(input, init, accessToken) {
   const origin = new URL(request.url).origin;
   for (let i = 0; i <= MAX_REDIRECTS; i++) {
     request.headers.set("authorization", bearer);
+    if (proof !== undefined) request.headers.set("dpop", await proof(request.method, request.url));
     let response;
     try {
       response = await fetch(request);

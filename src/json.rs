@@ -571,6 +571,31 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Writes `value` as a JSON string literal (RFC 8259 §7): quotes,
+/// backslashes and control characters escaped, everything else as is. For
+/// the JWTs the core builds (client assertions, DPoP proofs).
+pub fn write_string(value: &str, out: &mut String) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let v = u32::from(c) as usize;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[v >> 4]));
+                out.push(char::from(HEX[v & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 #[path = "../tests/unit/json.rs"]
 mod tests;

@@ -8,8 +8,13 @@
 //!   `simd` (wasm with simd128 only) does their hot loops 16 bytes at a time.
 //! - [`form`], [`oauth`]: building the token request with the chosen client
 //!   authentication and reading the token response, with no I/O.
+//! - [`oauth::assertion`], [`dpop`]: the header and claims of client
+//!   assertions (RFC 7523) and DPoP proofs (RFC 9449); `src/signing.js`
+//!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
 //! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`store`]: a token shared between instances through Redis, KV or the
+//!   Cache API: the entry's key derivation inputs, format and checks.
 //! - `exports` (wasm only): `decodeJwt` and the option reader. JS values
 //!   in, Rust types, JS values out.
 //! - `session` (wasm only): a configured client that hands each HTTP
@@ -23,6 +28,7 @@
 
 pub mod base64url;
 pub mod cache;
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod json;
@@ -31,6 +37,7 @@ pub mod oauth;
 pub mod secret;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod exports;

@@ -15,9 +15,15 @@
 //! parsing, redaction, and whether the cached token is fresh.
 
 use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
-use crate::error::{Error, ResponseHints};
+use crate::dpop::{self, ProofRequest, PublicJwk};
+use crate::error::{ClientHint, Error, ResponseHints};
 use crate::exports::{to_js, token_to_js, ClientConfig, Options};
-use crate::oauth::{discovery, parse_token_response, HttpResponse, TokenRequest};
+use crate::oauth::assertion::{self, SigningAlg, JTI_BYTES};
+use crate::oauth::{
+    discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
+    TokenRequest,
+};
+use crate::store::{self, StoreOptions, StoreShape};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -34,6 +40,32 @@ pub struct Session {
     /// once for the session's first response, not again for each.
     secrets: Option<[String; 3]>,
     cache: TokenCache,
+    /// The client assertion's JWS header, once `src/signing.js` has
+    /// imported the key and said its algorithm (see [`Session::use_keys`]).
+    assertion_header: Option<String>,
+    /// The DPoP key's proof header and the servers' latest nonces.
+    dpop: Option<Dpop>,
+    /// The latest signed JWTs ([`Session::compact`]), each followed by its
+    /// signing input: a careless server may echo an assertion, which must
+    /// not reach an error any more than the secret.
+    signed: Vec<String>,
+    /// With the `store` option: its timeout and the token's identity
+    /// ([`store::identity`]).
+    shared: Option<(u32, String)>,
+}
+
+/// How many signed JWTs a session remembers to redact: a token request's
+/// assertion and proof, and its retry's.
+const SIGNED_KEPT: usize = 4;
+
+/// What every DPoP proof of a session shares.
+struct Dpop {
+    /// The proof's JWS header, with the public key.
+    header: String,
+    /// The authorization server's latest `DPoP-Nonce` (RFC 9449 §8).
+    nonce: Option<String>,
+    /// The API's latest `DPoP-Nonce` (RFC 9449 §9).
+    resource_nonce: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -49,12 +81,166 @@ impl Session {
             DEFAULT_SKEW_SECONDS
         };
         let config = ClientConfig::read(&reader).map_err(to_js)?;
+        if config.keys.dpop && !cached && reader.bool("dpop").unwrap_or(false) {
+            return Err(to_js(Error::options(
+                "dpop: true makes a key pair that only a TokenClient keeps, and a DPoP token is useless without it; use a TokenClient, or pass dpop: { privateKey, publicKey } and keep the pair",
+            )));
+        }
+        let shared = if cached {
+            store_options(&reader, &config).map_err(to_js)?.map(|ms| {
+                (
+                    ms,
+                    store::identity(&config.request, config.issuer.as_deref()),
+                )
+            })
+        } else {
+            None
+        };
+        if shared.is_some() && config.keys.dpop {
+            return Err(to_js(Error::options(
+                "store can't share DPoP tokens: each is bound to its own client's key; use store or dpop, not both",
+            )));
+        }
         Ok(Session {
             config,
             discovered: None,
             secrets: None,
             cache: TokenCache::new(skew),
+            assertion_header: None,
+            dpop: None,
+            signed: Vec::new(),
+            shared,
         })
+    }
+
+    /// With the `store` option, the limit for each store call in
+    /// milliseconds; `undefined` without a store.
+    #[wasm_bindgen(getter, js_name = storeTimeoutMs)]
+    pub fn store_timeout_ms(&self) -> Option<u32> {
+        self.shared.as_ref().map(|(ms, _)| *ms)
+    }
+
+    /// With the `store` option, what the shared token is for
+    /// ([`store::identity`]); its SHA-256 names the entry and it binds the
+    /// entry's encryption key. Holds no secret.
+    #[wasm_bindgen(getter, js_name = storeIdentity)]
+    pub fn store_identity(&self) -> Option<String> {
+        self.shared.as_ref().map(|(_, id)| id.clone())
+    }
+
+    /// The plaintext entry for the token just accepted from `body` (the
+    /// token response) and how long the store may keep it, as
+    /// `ttlSeconds \n plaintext`; `undefined` when it should not be shared
+    /// (no store, no known lifetime, under a second left).
+    #[wasm_bindgen(js_name = storeEntry)]
+    pub fn store_entry(&self, body: &[u8], now_ms: f64) -> Option<String> {
+        let (_, identity) = self.shared.as_ref()?;
+        let ttl = store::ttl_seconds(self.cache.refresh_at_ms(), now_ms)?;
+        let obtained_at_ms = self.cache.obtained_at_ms()?;
+        let body = core::str::from_utf8(body).ok()?;
+        Some(format!(
+            "{ttl}\n{}",
+            store::encode_entry(identity, obtained_at_ms, body)
+        ))
+    }
+
+    /// Reads an entry's plaintext from the store at `now_ms`: the token,
+    /// now also cached here, or `undefined` if the entry is foreign,
+    /// malformed, or holds a token this client would not use any more.
+    #[wasm_bindgen(js_name = acceptStored)]
+    pub fn accept_stored(&mut self, plaintext: &str, now_ms: f64) -> Option<JsValue> {
+        let (_, identity) = self.shared.as_ref()?;
+        let entry = store::decode_entry(plaintext, identity)?;
+        let response = HttpResponse {
+            status: 200,
+            opaque_redirect: false,
+            location: None,
+            hints: ResponseHints::default(),
+            body: entry.body.as_bytes().to_vec(),
+        };
+        // Read as it was when it arrived, so `expiresAt` is the original.
+        let token = parse_token_response(&response, entry.obtained_at_ms, &[]).ok()?;
+        let mut cache = self.cache.clone();
+        cache.store(Entry {
+            obtained_at_ms: entry.obtained_at_ms,
+            expires_at_ms: Some(token.expires_at_ms?),
+        });
+        if !cache.is_fresh(now_ms) {
+            return None;
+        }
+        self.cache = cache;
+        Some(token_to_js(&token))
+    }
+
+    /// Whether `src/signing.js` must import keys before the first request:
+    /// one getter, cheaper than the two below, for the common case of none.
+    #[wasm_bindgen(getter, js_name = needsKeys)]
+    pub fn needs_keys(&self) -> bool {
+        self.config.request.auth.is_jwt() || self.config.keys.dpop
+    }
+
+    /// The method `src/signing.js` imports a key for: `private_key_jwt`
+    /// (the `privateKey` option), `client_secret_jwt` (the secret as an
+    /// HMAC key), or undefined.
+    #[wasm_bindgen(getter, js_name = assertionMethod)]
+    pub fn assertion_method(&self) -> Option<String> {
+        let auth = self.config.request.auth;
+        auth.is_jwt().then(|| auth.name().to_owned())
+    }
+
+    /// The `signingAlg` asked for, checked against the method; undefined
+    /// for `private_key_jwt` without one (the key's usual algorithm).
+    #[wasm_bindgen(getter, js_name = assertionAlg)]
+    pub fn assertion_alg(&self) -> Option<String> {
+        self.config.keys.alg.map(|a| a.name().to_owned())
+    }
+
+    /// Whether requests carry DPoP proofs, so `src/signing.js` must
+    /// provide a key pair.
+    #[wasm_bindgen(getter)]
+    pub fn dpop(&self) -> bool {
+        self.config.keys.dpop
+    }
+
+    /// What `src/signing.js` imported: the assertion key's algorithm and
+    /// the JWK's `kid`, and the DPoP key's algorithm and public JWK (JSON).
+    /// Builds the headers every assertion and proof of this session share.
+    #[wasm_bindgen(js_name = useKeys)]
+    pub fn use_keys(
+        &mut self,
+        assertion_alg: Option<String>,
+        jwk_kid: Option<String>,
+        dpop_alg: Option<String>,
+        dpop_jwk: Option<String>,
+    ) -> Result<(), JsValue> {
+        let auth = self.config.request.auth;
+        let header = match assertion_alg {
+            Some(name) if auth.is_jwt() => {
+                let alg = SigningAlg::for_method(Some(&name), auth == ClientAuth::SecretJwt)
+                    .map_err(to_js)?
+                    .ok_or_else(|| to_js(Error::options("signingAlg is missing")))?;
+                let kid = self.config.keys.key_id.as_deref().or(jwk_kid.as_deref());
+                Some(assertion::header(alg, kid))
+            }
+            _ => None,
+        };
+        let dpop = match (dpop_alg, dpop_jwk) {
+            (Some(alg), Some(jwk)) if self.config.keys.dpop => {
+                let alg = SigningAlg::for_method(Some(&alg), false)
+                    .map_err(to_js)?
+                    .ok_or_else(|| to_js(Error::options("the DPoP key's algorithm is missing")))?;
+                let jwk = PublicJwk::from_json(&jwk).map_err(to_js)?;
+                Some(Dpop {
+                    header: dpop::header(alg, &jwk),
+                    nonce: None,
+                    resource_nonce: None,
+                })
+            }
+            _ => None,
+        };
+        self.assertion_header = header;
+        self.dpop = dpop;
+        Ok(())
     }
 
     /// The caller's `AbortSignal`, if any.
@@ -134,12 +320,16 @@ impl Session {
         Ok(true)
     }
 
-    /// The token request as `url \n authorization \n form`: one string,
-    /// since none of the three can hold a newline (the URL is serialized,
-    /// the header is Base64, the form is percent-encoded). The
-    /// authorization is empty for `client_secret_post`.
+    /// The token request at `now_ms` as `url \n authorization \n form \n
+    /// assertion \n proof`: one string, since none of the five can hold a
+    /// newline (the URL is serialized, the header is Base64, the form is
+    /// percent-encoded, the last two are base64url). The authorization is
+    /// empty but for `client_secret_basic`. For a JWT method, `assertion` is
+    /// the signing input of a new client assertion and the form ends with
+    /// `client_assertion=`, for the signed JWT ([`Session::compact`]); with
+    /// DPoP, `proof` is the signing input of the `DPoP` header's proof.
     #[wasm_bindgen(js_name = tokenRequest)]
-    pub fn token_request(&self) -> Result<String, JsValue> {
+    pub fn token_request(&self, now_ms: f64) -> Result<String, JsValue> {
         let request = self.request().ok_or_else(|| {
             to_js(Error::options(
                 "the token endpoint is not known yet; discovery has not run",
@@ -148,7 +338,101 @@ impl Session {
         let http = request.to_http();
         let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
         let form = http.form.as_ref().map_or("", |f| f.expose());
-        Ok(format!("{}\n{authorization}\n{form}", http.url))
+        let now_s = seconds(now_ms);
+        let assertion = match &self.assertion_header {
+            Some(header) if request.auth.is_jwt() => {
+                let audience = (self.config.keys.audience.as_deref())
+                    .or(self.config.issuer.as_deref())
+                    .unwrap_or(&request.endpoint.href);
+                let claims =
+                    assertion::claims(&request.credentials.client_id, audience, now_s, &jti());
+                assertion::signing_input(header, &claims)
+            }
+            Some(_) | None if request.auth.is_jwt() => {
+                return Err(to_js(Error::options(
+                    "the client assertion's key has not been imported",
+                )))
+            }
+            _ => String::new(),
+        };
+        let proof = self.proof_input(
+            &ProofRequest {
+                method: "POST",
+                url: &http.url,
+                nonce: None,
+                token_hash: None,
+            },
+            now_s,
+            false,
+        )?;
+        Ok(format!(
+            "{}\n{authorization}\n{form}\n{assertion}\n{proof}",
+            http.url
+        ))
+    }
+
+    /// The compact JWS of a signing input this session made and its
+    /// signature, as WebCrypto returned it (for ECDSA already the JWS
+    /// `r || s` form, RFC 7518 §3.4).
+    pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
+        let jws = assertion::compact(signing_input, signature);
+        if self.signed.len() >= 2 * SIGNED_KEPT {
+            self.signed.drain(..2);
+        }
+        // The signing input too: an echo cut short still shows it whole.
+        self.signed.push(jws.clone());
+        self.signed.push(signing_input.to_owned());
+        jws
+    }
+
+    /// Reads a DPoP token request's answer for what RFC 9449 §8 asks: keeps
+    /// the `DPoP-Nonce` the server sent, and says whether to send the
+    /// request again with it (a `use_dpop_nonce` error, once).
+    #[wasm_bindgen(js_name = nonceRetry)]
+    pub fn nonce_retry(&mut self, status: u16, meta: &str, body: &[u8], retried: bool) -> bool {
+        let Some(dpop) = self.dpop.as_mut() else {
+            return false;
+        };
+        let Some(nonce) = nonce_of(meta) else {
+            return false;
+        };
+        dpop.nonce = Some(nonce.to_owned());
+        !retried && status == 400 && error_code(body).as_deref() == Some("use_dpop_nonce")
+    }
+
+    /// The signing input of a DPoP proof for a request to the API at
+    /// `now_ms`, with `ath` from `token_hash` (SHA-256 of the access
+    /// token, RFC 9449 §7.1) and the API's latest nonce.
+    #[wasm_bindgen(js_name = resourceProof)]
+    pub fn resource_proof(
+        &self,
+        method: &str,
+        url: &str,
+        now_ms: f64,
+        token_hash: &[u8],
+    ) -> Result<String, JsValue> {
+        let request = ProofRequest {
+            method,
+            url,
+            nonce: None,
+            token_hash: Some(token_hash),
+        };
+        self.proof_input(&request, seconds(now_ms), true)
+    }
+
+    /// Reads an API's answer to a DPoP request: keeps its `DPoP-Nonce`,
+    /// and says whether to retry with it, for a 401 whose
+    /// `WWW-Authenticate` says `use_dpop_nonce` (RFC 9449 §9).
+    #[wasm_bindgen(js_name = resourceRetry)]
+    pub fn resource_retry(&mut self, status: u16, www_authenticate: &str, nonce: &str) -> bool {
+        let Some(dpop) = self.dpop.as_mut() else {
+            return false;
+        };
+        if !dpop::valid_nonce(nonce) {
+            return false;
+        }
+        dpop.resource_nonce = Some(nonce.to_owned());
+        status == 401 && dpop::is_nonce_challenge(www_authenticate)
     }
 
     /// Reads the token response that arrived at `now_ms`: the result object,
@@ -165,9 +449,15 @@ impl Session {
         // The secrets depend on the credentials only, not on the endpoint.
         let config = &self.config;
         let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .chain(&self.signed)
+            .map(String::as_str)
+            .collect();
+        let dpop = self.dpop.is_some();
         let token =
-            parse_token_response(&response(status, meta, body), now_ms, &secrets).map_err(to_js)?;
+            parse_token_response_with(&response(status, meta, body), now_ms, &secrets, dpop)
+                .map_err(|e| to_js(advise(e, self.config.request.auth)))?;
         self.cache.store(Entry {
             obtained_at_ms: now_ms,
             expires_at_ms: token.expires_at_ms,
@@ -187,6 +477,35 @@ impl Session {
 }
 
 impl Session {
+    /// The signing input of a DPoP proof, with the server's latest nonce;
+    /// empty without DPoP.
+    fn proof_input(
+        &self,
+        request: &ProofRequest<'_>,
+        now_s: u64,
+        resource: bool,
+    ) -> Result<String, JsValue> {
+        let Some(dpop) = &self.dpop else {
+            if self.config.keys.dpop {
+                return Err(to_js(Error::options(
+                    "the DPoP key pair has not been imported",
+                )));
+            }
+            return Ok(String::new());
+        };
+        let nonce = if resource {
+            &dpop.resource_nonce
+        } else {
+            &dpop.nonce
+        };
+        let request = ProofRequest {
+            nonce: nonce.as_deref(),
+            ..*request
+        };
+        let claims = dpop::claims(&request, now_s, &jti());
+        Ok(assertion::signing_input(&dpop.header, &claims))
+    }
+
     /// The token request, once its endpoint is known: the configured one
     /// for `tokenUrl`, the discovered one for `issuer`.
     fn request(&self) -> Option<&TokenRequest> {
@@ -195,6 +514,102 @@ impl Session {
             Some(_) => self.discovered.as_ref(),
         }
     }
+}
+
+/// A `jti`: [`JTI_BYTES`] from `crypto.getRandomValues`.
+fn jti() -> [u8; JTI_BYTES] {
+    let mut bytes = [0; JTI_BYTES];
+    crate::host::random_bytes(&mut bytes);
+    bytes
+}
+
+/// Whole seconds since the epoch, for `iat`.
+fn seconds(now_ms: f64) -> u64 {
+    if now_ms.is_finite() && now_ms > 0.0 {
+        (now_ms / 1000.0) as u64
+    } else {
+        0
+    }
+}
+
+/// The `DPoP-Nonce` in a response's `meta` (its fifth line), if usable.
+fn nonce_of(meta: &str) -> Option<&str> {
+    meta.split('\n').nth(4).filter(|n| dpop::valid_nonce(n))
+}
+
+/// The `error` member of a JSON error body.
+fn error_code(body: &[u8]) -> Option<String> {
+    let text = core::str::from_utf8(body).ok()?;
+    let members = crate::json::parse_object(text).ok()?;
+    let error = members.iter().find(|m| m.name == "error")?;
+    error.as_str().map(|e| e.into_owned())
+}
+
+/// An `invalid_client` refusal of a signed assertion, with advice that
+/// fits: the local clock when the server's reason is a time claim (it
+/// compared `iat` or `exp` with its own clock), else the key.
+fn advise(e: Error, auth: ClientAuth) -> Error {
+    match e {
+        Error::OAuth {
+            status,
+            error,
+            description,
+            uri,
+            hints,
+            client_hint: None,
+        } if error == "invalid_client" && auth.is_jwt() => {
+            let clock = description
+                .as_deref()
+                .is_some_and(assertion::is_clock_refusal);
+            let client_hint = Some(match (clock, auth) {
+                (true, _) => ClientHint::Clock,
+                (false, ClientAuth::SecretJwt) => ClientHint::SecretJwt,
+                (false, _) => ClientHint::PrivateKey,
+            });
+            Error::OAuth {
+                status,
+                error,
+                description,
+                uri,
+                hints,
+                client_hint,
+            }
+        }
+        e => e,
+    }
+}
+
+/// The store options, read as the core needs them: what `store` and
+/// `onStoreError` are, not what they hold.
+fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>, Error> {
+    let value = reader.value("store");
+    let shape = if value.is_undefined() || value.is_null() {
+        StoreShape::Absent
+    } else if !value.is_object() {
+        StoreShape::NotObject
+    } else {
+        let is_fn = |name: &str| {
+            js_sys::Reflect::get(&value, &JsValue::from_str(name))
+                .map(|f| f.is_function())
+                .unwrap_or(false)
+        };
+        StoreShape::Object {
+            get: is_fn("get"),
+            set: is_fn("set"),
+            delete: is_fn("delete"),
+            lock: is_fn("lock"),
+            unlock: is_fn("unlock"),
+        }
+    };
+    let on_error = reader.value("onStoreError");
+    store::check_options(&StoreOptions {
+        store: shape,
+        on_error_is_function: (!on_error.is_undefined() && !on_error.is_null())
+            .then(|| on_error.is_function()),
+        store_secret_chars: reader.string("storeSecret")?.map(|s| s.chars().count()),
+        has_client_secret: !config.request.credentials.client_secret.expose().is_empty(),
+        timeout_ms: reader.number("storeTimeoutMs")?,
+    })
 }
 
 /// `refreshSkewSeconds`: 0 to a day.
@@ -209,8 +624,9 @@ fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
 }
 
 /// A response as `src/http.js` read it: the status, `meta` as
-/// `type \n location \n retry-after \n www-authenticate` (header values
-/// have no newline; empty for a 2xx, where none of them matters), and the
+/// `type \n location \n retry-after \n www-authenticate \n dpop-nonce`
+/// (header values have no newline; empty for a 2xx without DPoP, where
+/// none of them matters), and the
 /// body, empty for a redirect.
 fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
     let mut fields = meta.split('\n');
@@ -231,9 +647,16 @@ fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
 /// Errors that `src/http.js` meets, built here so that every message and
 /// code comes from [`Error`]: `kind` 0 network (`detail` is what the
 /// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
-/// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects.
+/// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects,
+/// 6 a failed token store call (`detail` says which and why), 7 a store
+/// adapter given something that is not a store, 8 a key `src/signing.js`
+/// can't use (`detail` says what it expected, uncut; it never holds key
+/// material).
 #[wasm_bindgen(js_name = hostError, skip_typescript)]
 pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
+    if kind == 8 {
+        return to_js(Error::options(detail));
+    }
     let detail = crate::error::excerpt(detail);
     to_js(match kind {
         0 => Error::Network(detail),
@@ -243,6 +666,8 @@ pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
             "the response body is larger than {limit} bytes, far more than a token response; check that the URL is the token endpoint"
         )),
         4 => Error::options(format!("client.fetch: {detail}")),
+        6 => Error::Store(detail),
+        7 => Error::options(detail),
         _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
     })
 }

@@ -320,7 +320,7 @@ fn every_error_variant_displays_without_secrets() {
         Error::Aborted,
         Credentials::new("id", Secret::new("")).unwrap_err(),
         Credentials::new("", Secret::new(SECRET)).unwrap_err(),
-        ClientAuth::from_name("client_secret_jwt").unwrap_err(),
+        ClientAuth::from_name("tls_client_auth").unwrap_err(),
     ];
     for e in errors {
         assert!(!e.code().is_empty());

@@ -148,7 +148,7 @@ fn a_session_builds_the_request_and_reads_the_response() {
         ("scope", "read write".into()),
     ]);
     assert!(s.metadata_url(0).is_none(), "tokenUrl needs no discovery");
-    let request = s.token_request().unwrap();
+    let request = s.token_request(0.0).unwrap();
     let parts: Vec<&str> = request.split('\n').collect();
     assert_eq!(parts[0], "https://x.example/t");
     assert!(parts[1].starts_with("Basic "), "{}", parts[1]);
@@ -194,7 +194,10 @@ fn a_session_discovers_the_token_endpoint() {
         s.metadata_url(0).unwrap(),
         "https://as.example/realms/r/.well-known/openid-configuration"
     );
-    assert!(s.token_request().is_err(), "no endpoint before discovery");
+    assert!(
+        s.token_request(0.0).is_err(),
+        "no endpoint before discovery"
+    );
     assert!(!s.discovered(0, 404, "basic\n\n\n", b"").unwrap());
     let metadata =
         format!(r#"{{"issuer":"{issuer}","token_endpoint":"https://as.example/token"}}"#);
@@ -203,7 +206,7 @@ fn a_session_discovers_the_token_endpoint() {
         .unwrap());
     assert!(s.metadata_url(0).is_none(), "found once, kept");
     assert!(s
-        .token_request()
+        .token_request(0.0)
         .unwrap()
         .starts_with("https://as.example/token\n"));
 
@@ -218,7 +221,7 @@ fn a_session_discovers_the_token_endpoint() {
     let err = other.discovered(0, 200, "basic\n\n\n", wrong).unwrap_err();
     assert_eq!(code_of(&err), "ERR_INVALID_RESPONSE");
     assert!(
-        other.token_request().is_err(),
+        other.token_request(0.0).is_err(),
         "a failed discovery keeps nothing"
     );
 }
@@ -302,4 +305,87 @@ fn simd_dot_search_finds_segments_at_every_offset() {
             "four segments, pad {pad}"
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn a_session_builds_assertions_and_dpop_proofs_and_redacts_what_it_signed() {
+    let mut s = session(&[
+        ("tokenUrl", "https://x.example/t?q=1".into()),
+        ("clientId", "svc".into()),
+        ("clientSecret", "SECRET-VALUE".into()),
+        ("authMethod", "client_secret_jwt".into()),
+        ("signingAlg", "HS384".into()),
+        ("dpop", true.into()),
+    ]);
+    assert_eq!(s.assertion_method().as_deref(), Some("client_secret_jwt"));
+    assert_eq!(s.assertion_alg().as_deref(), Some("HS384"));
+    assert!(s.dpop());
+    assert!(s.token_request(0.0).is_err(), "no keys yet");
+    let jwk = r#"{"kty":"EC","crv":"P-256","x":"X","y":"Y","ext":true}"#;
+    s.use_keys(
+        Some("HS384".into()),
+        None,
+        Some("ES256".into()),
+        Some(jwk.into()),
+    )
+    .unwrap();
+    let request = s.token_request(1_700_000_000_500.0).unwrap();
+    let parts: Vec<&str> = request.split('\n').collect();
+    assert_eq!(parts.len(), 5);
+    assert!(parts[1].is_empty(), "no Authorization header");
+    assert!(parts[2].ends_with("&client_assertion="), "{}", parts[2]);
+    let decode = |input: &str, i: usize| {
+        let part = input.split('.').nth(i).unwrap();
+        String::from_utf8(client_credentials::base64url::decode(part).unwrap()).unwrap()
+    };
+    assert_eq!(decode(parts[3], 0), r#"{"alg":"HS384","typ":"JWT"}"#);
+    let claims = decode(parts[3], 1);
+    assert!(
+        claims.contains(r#""aud":"https://x.example/t?q=1""#),
+        "{claims}"
+    );
+    assert!(
+        claims.contains(r#""iat":1700000000,"exp":1700000060"#),
+        "{claims}"
+    );
+    let proof = decode(parts[4], 1);
+    assert!(
+        proof.contains(r#""htm":"POST","htu":"https://x.example/t","#),
+        "{proof}"
+    );
+    assert!(!proof.contains("nonce"));
+
+    // A nonce request: kept, and one retry.
+    let meta = "basic\n\n\n\nn-1";
+    let body = br#"{"error":"use_dpop_nonce"}"#;
+    assert!(s.nonce_retry(400, meta, body, false));
+    assert!(!s.nonce_retry(400, meta, body, true), "only once");
+    let retry = s.token_request(0.0).unwrap();
+    let retry_proof = retry.split('\n').nth(4).unwrap();
+    assert!(decode(retry_proof, 1).contains(r#""nonce":"n-1""#));
+
+    // What the session signed never comes back in an error.
+    let jws = s.compact(parts[3], &[1, 2, 3]);
+    let echo = format!(r#"{{"error":"invalid_client","error_description":"got {jws}"}}"#);
+    let err = s
+        .accept_token(401, "basic\n\n\n\n", echo.as_bytes(), 0.0)
+        .unwrap_err();
+    let description = get(&err, "errorDescription").as_string().unwrap();
+    assert_eq!(description, "got [redacted]");
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(
+        message.contains("Signed JWT with client secret"),
+        "{message}"
+    );
+
+    // A DPoP token is accepted as such.
+    let token = s
+        .accept_token(
+            200,
+            "",
+            br#"{"access_token":"AT","token_type":"DPoP"}"#,
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(get(&token, "tokenType"), "DPoP");
 }

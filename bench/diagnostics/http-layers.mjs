@@ -28,7 +28,7 @@ const list = [
   ["send + Session", async () => {
     const session = new Session(options, false);
     try {
-      const [url, authorization, form] = session.tokenRequest().split("\n");
+      const [url, authorization, form] = session.tokenRequest(Date.now()).split("\n");
       const res = await send(url, authorization, form, 10_000, undefined);
       return session.acceptToken(res.status, res.meta, res.body, Date.now());
     } finally {

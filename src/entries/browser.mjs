@@ -6,3 +6,4 @@ await init({ module_or_path: new URL("./client_credentials_bg.wasm", import.meta
 
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
+export { cacheStore, kvStore, redisStore } from "./stores.js";

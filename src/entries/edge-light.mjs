@@ -8,3 +8,4 @@ initSync({ module: wasm });
 
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
+export { cacheStore, kvStore, redisStore } from "./stores.js";

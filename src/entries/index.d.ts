@@ -3,16 +3,68 @@
  * and JWT decoding, in Rust compiled to WebAssembly.
  */
 
-/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+/**
+ * How the client authenticates at the token endpoint: with its secret (RFC 6749 §2.3.1), or with
+ * a signed JWT (RFC 7523; OpenID Connect Core §9).
+ */
+export type ClientAuthMethod = SecretAuthMethod | "private_key_jwt" | "client_secret_jwt";
+
+/** The two methods that send the client secret itself. */
+export type SecretAuthMethod = "client_secret_basic" | "client_secret_post";
+
+/** JWS algorithms a private key signs with (RFC 7518 §3, RFC 8037). */
+export type AsymmetricAlgorithm = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
+
+/** JWS algorithms of `client_secret_jwt`, keyed with the client secret (RFC 7518 §3.2). */
+export type HmacAlgorithm = "HS256" | "HS384" | "HS512";
+
+/** The client secret, sent in a header or the form body. */
+export interface SecretAuthOptions {
+  clientSecret: string;
+  /** `client_secret_basic` (the default: an `Authorization: Basic` header) or `client_secret_post` (in the form body). */
+  authMethod?: SecretAuthMethod;
+  /**
+   * How `client_secret_basic` writes the id and secret in the header: `"form"` (the default,
+   * form-encoded first as RFC 6749 §2.3.1 says) or `"raw"` (as they are, for servers that don't
+   * URL-decode Basic credentials, such as Glewlwyd).
+   */
+  basicEncoding?: "form" | "raw";
+}
+
+/** `private_key_jwt` (Keycloak: "Signed JWT"): a new assertion signed with the private key for every request. */
+export interface PrivateKeyJwtOptions {
+  authMethod: "private_key_jwt";
+  /**
+   * A private `CryptoKey` that may sign, a private JWK, or a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+   * Imported once per client, non-extractable. A key that is not private or doesn't fit `signingAlg`
+   * rejects with `ERR_INVALID_OPTIONS` before any request.
+   */
+  privateKey: CryptoKey | JsonWebKey | string;
+  /** The assertion's `kid`; default the JWK's `kid`. */
+  keyId?: string;
+  /** Default from the key: RSA → RS256, P-256 → ES256, P-384 → ES384, P-521 → ES512, Ed25519 → EdDSA. */
+  signingAlg?: AsymmetricAlgorithm;
+  /** The assertion's `aud`; default the issuer when known (the `issuer` option), else the token endpoint URL. */
+  assertionAudience?: string;
+  clientSecret?: undefined;
+}
+
+/** `client_secret_jwt` (Keycloak: "Signed JWT with client secret"): the secret keys an HMAC and never crosses the network. */
+export interface ClientSecretJwtOptions {
+  authMethod: "client_secret_jwt";
+  clientSecret: string;
+  /** Default HS256. */
+  signingAlg?: HmacAlgorithm;
+  /** The assertion's `aud`; default the issuer when known (the `issuer` option), else the token endpoint URL. */
+  assertionAudience?: string;
+}
+
+export type ClientAuthOptions = SecretAuthOptions | PrivateKeyJwtOptions | ClientSecretJwtOptions;
 
 interface CommonOptions {
   clientId: string;
-  clientSecret: string;
   /** Scopes: a space-separated string or an array of scope tokens. */
   scope?: string | readonly string[];
-  /** `client_secret_basic` (the default: an `Authorization: Basic` header) or `client_secret_post` (in the form body). */
-  authMethod?: ClientAuthMethod;
   /** The `audience` parameter (Auth0, RFC 8693). */
   audience?: string;
   /** RFC 8707 resource indicators, sent as one `resource` parameter each. */
@@ -45,15 +97,89 @@ export interface IssuerOptions extends CommonOptions {
   tokenUrl?: undefined;
 }
 
-export type ClientCredentialsOptions = TokenUrlOptions | IssuerOptions;
+export type ClientCredentialsOptions = (TokenUrlOptions | IssuerOptions) &
+  ClientAuthOptions & {
+    /**
+     * DPoP (RFC 9449): a key pair whose proof goes with the request, binding the token to it
+     * (`tokenType: "DPoP"`). Keep the pair to use the token.
+     */
+    dpop?: CryptoKeyPair;
+  };
 
-export type TokenClientOptions = ClientCredentialsOptions & {
-  /**
-   * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
-   * token's lifetime so short-lived tokens are still reused.
-   */
-  refreshSkewSeconds?: number;
-};
+export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
+  ClientAuthOptions & {
+    /**
+     * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
+     * token's lifetime so short-lived tokens are still reused.
+     */
+    refreshSkewSeconds?: number;
+    /**
+     * DPoP (RFC 9449): `true` makes an ES256 key pair (private key non-extractable) that lives as
+     * long as the client; or your own pair. Every token request and every `client.fetch` carries a
+     * proof; a server's `use_dpop_nonce` is answered once with its nonce, which is kept.
+     */
+    dpop?: true | CryptoKeyPair;
+    /**
+     * Share the token between instances (pods, processes, Worker isolates): memory first, then this
+     * store, then the authorization server. The entry is encrypted (AES-256-GCM, key by HKDF-SHA-256
+     * from the client secret or `storeSecret`); its key holds no secret.
+     */
+    store?: TokenStore;
+    /** The secret the shared entry is encrypted under, the same on every instance; at least 16 characters. Defaults to `clientSecret`. */
+    storeSecret?: string;
+    /** Hears every store failure (code `ERR_STORE`, the store's own error as `cause`); `getToken()` never fails for one. */
+    onStoreError?: (error: ClientCredentialsError) => void;
+    /** A store call slower than this counts as failed, in milliseconds. Default 1000. */
+    storeTimeoutMs?: number;
+  };
+
+/**
+ * Where `TokenClient` shares a token: `redisStore(client)`, `kvStore(namespace)`, `cacheStore(cache)`
+ * or your own. Values are opaque strings. With `lock` and `unlock` (atomic, such as Redis `SET NX PX`),
+ * one instance requests the token while the others wait for it in the store.
+ */
+export interface TokenStore {
+  get(key: string): Promise<string | null | undefined>;
+  set(key: string, value: string, options: { ttlSeconds: number }): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  /** Takes the lock named by `key` for `ttlMs`: true if this caller got it. */
+  lock?(key: string, ttlMs: number): Promise<boolean>;
+  unlock?(key: string): Promise<unknown>;
+}
+
+export interface StoreAdapterOptions {
+  /** Prefix for every key. Default `"client-credentials:"`. */
+  prefix?: string;
+}
+
+/**
+ * A store on a connected Redis client, node-redis (v4, v5) or ioredis (duck-typed: no dependency).
+ * It has a lock, `SET NX PX`.
+ */
+export function redisStore(
+  client: { call(...args: unknown[]): Promise<unknown> } | { sendCommand(args: string[]): Promise<unknown> },
+  options?: StoreAdapterOptions,
+): TokenStore;
+
+/** A store on a Cloudflare Workers KV namespace. KV has no lock: instances starting at once each request a token. */
+export function kvStore(
+  namespace: {
+    get(key: string): Promise<string | null>;
+    put(key: string, value: string, options: { expirationTtl: number }): Promise<unknown>;
+    delete(key: string): Promise<unknown>;
+  },
+  options?: StoreAdapterOptions,
+): TokenStore;
+
+/** A store on a Cache API cache, such as `caches.default` in Workers: per data center, no lock. */
+export function cacheStore(
+  cache: {
+    match(request: string): Promise<Response | undefined>;
+    put(request: string, response: Response): Promise<unknown>;
+    delete(request: string): Promise<boolean>;
+  },
+  options?: StoreAdapterOptions,
+): TokenStore;
 
 /** The JSON object a token endpoint returns (RFC 6749 §5.1), as sent. */
 export interface TokenResponseJson {
@@ -66,8 +192,8 @@ export interface TokenResponseJson {
 
 export interface ClientCredentialsToken {
   accessToken: string;
-  /** Always `"Bearer"`; the server's spelling is compared case-insensitively. */
-  tokenType: "Bearer";
+  /** `"Bearer"`, or `"DPoP"` for a token bound to the `dpop` key; the server's spelling is compared case-insensitively. */
+  tokenType: "Bearer" | "DPoP";
   /** Lifetime in seconds, when the server sent `expires_in`. */
   expiresIn: number | undefined;
   /** Epoch milliseconds by the local clock when the response arrived, plus `expiresIn`. */
@@ -115,7 +241,8 @@ export type ErrorCode =
   | "ERR_ABORTED"
   | "ERR_INVALID_RESPONSE"
   | "ERR_INVALID_OPTIONS"
-  | "ERR_INVALID_JWT";
+  | "ERR_INVALID_JWT"
+  | "ERR_STORE";
 
 interface ErrorBase extends Error {
   name: "ClientCredentialsError";
@@ -168,7 +295,8 @@ export class TokenClient {
   /** A fresh token: cached, in flight, or newly requested. The result object is frozen. */
   getToken(): Promise<Readonly<ClientCredentialsToken>>;
   /**
-   * The global `fetch` with `Authorization: Bearer <token>` added. On a 401 it gets a new token and
+   * The global `fetch` with `Authorization: Bearer <token>` added (for a DPoP token, `Authorization:
+   * DPoP <token>` and a proof with `ath`, answering an API's `use_dpop_nonce` 401 once). On a 401 it gets a new token and
    * retries once, when the body can be replayed (not a stream). Redirects are followed only within
    * the origin of `input` and only without a body; others are returned unfollowed.
    */

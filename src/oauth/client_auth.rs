@@ -16,6 +16,13 @@ pub enum ClientAuth {
     /// `client_id` and `client_secret` in the form body, as the seed's curl
     /// call does. RFC 6749 says servers MAY support it; Keycloak does.
     Post,
+    /// A JWT signed with the client's private key (RFC 7523 §2.2, OpenID
+    /// Connect Core §9); the server holds the public key. Keycloak: "Signed
+    /// JWT".
+    PrivateKeyJwt,
+    /// A JWT signed with HMAC keyed by the client secret, which itself never
+    /// crosses the network. Keycloak: "Signed JWT with client secret".
+    SecretJwt,
 }
 
 impl ClientAuth {
@@ -25,8 +32,10 @@ impl ClientAuth {
         match name {
             "client_secret_basic" => Ok(ClientAuth::Basic),
             "client_secret_post" => Ok(ClientAuth::Post),
+            "private_key_jwt" => Ok(ClientAuth::PrivateKeyJwt),
+            "client_secret_jwt" => Ok(ClientAuth::SecretJwt),
             other => Err(Error::options(format!(
-                "authMethod must be \"client_secret_basic\" or \"client_secret_post\", not \"{}\"",
+                "authMethod must be \"client_secret_basic\", \"client_secret_post\", \"private_key_jwt\" or \"client_secret_jwt\", not \"{}\"",
                 crate::error::excerpt(other)
             ))),
         }
@@ -37,6 +46,39 @@ impl ClientAuth {
         match self {
             ClientAuth::Basic => "client_secret_basic",
             ClientAuth::Post => "client_secret_post",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+            ClientAuth::SecretJwt => "client_secret_jwt",
+        }
+    }
+
+    /// Whether the client authenticates with a signed JWT (RFC 7523).
+    pub fn is_jwt(self) -> bool {
+        matches!(self, ClientAuth::PrivateKeyJwt | ClientAuth::SecretJwt)
+    }
+}
+
+/// How the id and secret are written inside the Basic header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BasicEncoding {
+    /// Each part form-encoded first, as RFC 6749 §2.3.1 requires, so a `:`
+    /// in the id or a `+` in the secret survives the trip.
+    #[default]
+    Form,
+    /// The parts as they are (RFC 7617), for servers that don't form-decode
+    /// them, such as Glewlwyd. The id then can't hold a `:`.
+    Raw,
+}
+
+impl BasicEncoding {
+    /// Parses the `basicEncoding` option.
+    pub fn from_name(name: &str) -> Result<Self, Error> {
+        match name {
+            "form" => Ok(BasicEncoding::Form),
+            "raw" => Ok(BasicEncoding::Raw),
+            other => Err(Error::options(format!(
+                "basicEncoding must be \"form\" (RFC 6749 §2.3.1, the default) or \"raw\" (for servers that don't URL-decode Basic credentials), not \"{}\"",
+                crate::error::excerpt(other)
+            ))),
         }
     }
 }
@@ -46,6 +88,8 @@ impl ClientAuth {
 pub struct Credentials {
     pub client_id: String,
     pub client_secret: Secret,
+    /// How [`Credentials::basic_header`] writes them.
+    pub basic_encoding: BasicEncoding,
 }
 
 impl Credentials {
@@ -60,16 +104,55 @@ impl Credentials {
         Ok(Credentials {
             client_id,
             client_secret,
+            basic_encoding: BasicEncoding::Form,
         })
     }
 
-    /// The `Authorization` header value for [`ClientAuth::Basic`]. Each part
-    /// is form-encoded first (RFC 6749 §2.3.1), so a `:` in the id or a `+`
-    /// in the secret survives the trip.
+    /// A client that proves itself with a private key (`private_key_jwt`)
+    /// and has no secret: the key stays in JavaScript, as a `CryptoKey`.
+    pub fn without_secret(client_id: impl Into<String>) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        if client_id.is_empty() {
+            return Err(Error::options("clientId must be a non-empty string (the client's id at the authorization server, e.g. \"archival-service\")"));
+        }
+        Ok(Credentials {
+            client_id,
+            client_secret: Secret::new(String::new()),
+            basic_encoding: BasicEncoding::Form,
+        })
+    }
+
+    /// The same credentials with the Basic header written as `encoding`
+    /// says. A raw id can't hold the `:` that separates it from the secret
+    /// (RFC 7617 §2).
+    pub fn with_basic_encoding(self, encoding: BasicEncoding) -> Result<Self, Error> {
+        if encoding == BasicEncoding::Raw && self.client_id.contains(':') {
+            return Err(Error::options(
+                "basicEncoding \"raw\" can't send a clientId that contains \":\" (RFC 7617 §2); use the default \"form\" encoding",
+            ));
+        }
+        Ok(Credentials {
+            basic_encoding: encoding,
+            ..self
+        })
+    }
+
+    /// The `Authorization` header value for [`ClientAuth::Basic`], each part
+    /// written as [`BasicEncoding`] says.
     pub fn basic_header(&self) -> Secret {
-        let mut plain = form::encode(&self.client_id);
-        plain.push(':');
-        form::encode_into(self.client_secret.expose(), &mut plain);
+        let mut plain = String::new();
+        match self.basic_encoding {
+            BasicEncoding::Form => {
+                form::encode_into(&self.client_id, &mut plain);
+                plain.push(':');
+                form::encode_into(self.client_secret.expose(), &mut plain);
+            }
+            BasicEncoding::Raw => {
+                plain.push_str(&self.client_id);
+                plain.push(':');
+                plain.push_str(self.client_secret.expose());
+            }
+        }
         // The Basic scheme uses the standard alphabet with padding (RFC 7617).
         Secret::new(format!(
             "Basic {}",

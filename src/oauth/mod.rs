@@ -4,13 +4,14 @@
 //! hands the answer to [`parse_token_response`], so every rule here is
 //! tested natively without a server.
 
+pub mod assertion;
 mod client_auth;
 pub mod discovery;
 mod endpoint;
 mod request;
 mod response;
 
-pub use client_auth::{ClientAuth, Credentials};
+pub use client_auth::{BasicEncoding, ClientAuth, Credentials};
 pub use endpoint::Endpoint;
 pub use request::{HttpRequest, TokenRequest, DEFAULT_TIMEOUT_MS};
-pub use response::{parse_token_response, HttpResponse, Token};
+pub use response::{parse_token_response, parse_token_response_with, HttpResponse, Token};

@@ -1,5 +1,6 @@
 //! The token request (RFC 6749 §4.4.2).
 
+use super::assertion;
 use super::client_auth::{ClientAuth, Credentials};
 use super::endpoint::Endpoint;
 use crate::error::Error;
@@ -20,6 +21,14 @@ const RESERVED: &[(&str, &str)] = &[
     ("grant_type", "it is always client_credentials"),
     ("client_id", "use the clientId option"),
     ("client_secret", "use the clientSecret option"),
+    (
+        "client_assertion",
+        "set authMethod to private_key_jwt or client_secret_jwt",
+    ),
+    (
+        "client_assertion_type",
+        "set authMethod to private_key_jwt or client_secret_jwt",
+    ),
     ("scope", "use the scope option"),
     ("audience", "use the audience option"),
     ("resource", "use the resource option"),
@@ -82,7 +91,8 @@ impl TokenRequest {
 
     /// Builds the HTTP request: `grant_type=client_credentials`, the scope,
     /// audience, resources and extra parameters, and the client's
-    /// credentials where [`ClientAuth`] puts them.
+    /// credentials where [`ClientAuth`] puts them. For a JWT method the form
+    /// ends with `client_assertion=`, for the signed assertion.
     pub fn to_http(&self) -> HttpRequest {
         let mut pairs: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
         if let Some(scope) = &self.scope {
@@ -104,6 +114,16 @@ impl TokenRequest {
                 pairs.push(("client_secret", self.credentials.client_secret.expose()));
                 None
             }
+            // RFC 7523 §2.2: the assertion goes last and empty; the caller
+            // appends the signed JWT, which needs no form encoding (base64url
+            // and dots). `client_id` too, which RFC 7521 §4.2 allows and
+            // Keycloak uses to find the client before reading the JWT.
+            ClientAuth::PrivateKeyJwt | ClientAuth::SecretJwt => {
+                pairs.push(("client_id", &self.credentials.client_id));
+                pairs.push(("client_assertion_type", assertion::ASSERTION_TYPE));
+                pairs.push(("client_assertion", ""));
+                None
+            }
         };
         HttpRequest {
             url: self.endpoint.href.clone(),
@@ -116,6 +136,10 @@ impl TokenRequest {
     /// the secret, and the encodings of it this request sent.
     pub fn secrets(&self) -> [String; 3] {
         let secret = self.credentials.client_secret.expose();
+        if secret.is_empty() {
+            // private_key_jwt: no secret; the key never reaches the core.
+            return Default::default();
+        }
         [
             secret.to_owned(),
             form::encode(secret),

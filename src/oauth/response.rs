@@ -68,6 +68,18 @@ pub fn parse_token_response(
     now_ms: f64,
     secrets: &[&str],
 ) -> Result<Token, Error> {
+    parse_token_response_with(res, now_ms, secrets, false)
+}
+
+/// [`parse_token_response`], for a request that carried a DPoP proof when
+/// `dpop` is set: then a `DPoP` token (RFC 9449 §5) is accepted as well as a
+/// `Bearer` one, which a server without DPoP support answers.
+pub fn parse_token_response_with(
+    res: &HttpResponse,
+    now_ms: f64,
+    secrets: &[&str],
+    dpop: bool,
+) -> Result<Token, Error> {
     if res.opaque_redirect || (300..400).contains(&res.status) {
         let to = res
             .location
@@ -148,6 +160,7 @@ pub fn parse_token_response(
 
     let token_type = match find(&members, "token_type").map(|m| m.as_str()) {
         Some(Some(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
+        Some(Some(t)) if dpop && t.eq_ignore_ascii_case("dpop") => "DPoP".to_owned(),
         Some(Some(t)) => {
             return Err(Error::response(format!(
                 "the token response's token_type is \"{}\"; only Bearer tokens (RFC 6750) are supported",
@@ -202,6 +215,7 @@ fn oauth_error(res: &HttpResponse, error: &str, members: &[Member<'_>], secrets:
             .map(|s| quote(&s, secrets))
     };
     Error::OAuth {
+        client_hint: None,
         status: res.status,
         error: quote(error, secrets),
         description: text("error_description"),

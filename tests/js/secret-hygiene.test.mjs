@@ -95,6 +95,8 @@ async function failure(promise) {
 }
 
 let echo;
+/** The body of the last request the echo server saw. */
+let lastEchoed = "";
 let tokenInError;
 let resetter;
 let as;
@@ -105,6 +107,7 @@ const requestText = (req, body) => `${body} ${req.headers.authorization ?? ""} $
 before(async () => {
   // Echoes the request into an error, wherever the path says.
   echo = await httpServer((req, res, body) => {
+    lastEchoed = body;
     const seen = requestText(req, body);
     const auth = req.headers.authorization ?? "";
     const where = new URL(req.url, "http://x").pathname.slice(1);
@@ -208,6 +211,48 @@ describe("a server echoing the request", () => {
   });
 });
 
+describe("a server echoing a signed client assertion (RFC 7523) and a DPoP proof", () => {
+  const echoing = ["oauth-description", "oauth-error-code", "oauth-in-200", "text-500", "html-502", "headers-401", "redirect", "token-type", "duplicate-name"];
+  let jwk;
+  before(async () => {
+    const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+    jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  });
+  const methods = {
+    private_key_jwt: () => ({ authMethod: "private_key_jwt", privateKey: jwk, clientSecret: undefined, dpop: true }),
+    client_secret_jwt: () => ({ authMethod: "client_secret_jwt", clientSecret: SPECIAL_SECRET, dpop: true }),
+  };
+  for (const [method, extra] of Object.entries(methods)) {
+    for (const path of echoing) {
+      test(`${path} (${method}): neither the assertion, the key nor the secret shows`, { timeout: 10_000 }, async () => {
+        const client = new TokenClient(options(echo.url(`/${path}`), SPECIAL_SECRET, extra()));
+        const err = await failure(client.getToken());
+        client.free();
+        const assertion = new URLSearchParams(lastEchoed).get("client_assertion");
+        assert.equal(assertion.split(".").length, 3, "the echo carried the assertion");
+        assertClean(err, SPECIAL_SECRET, path);
+        for (const [where, text] of views(err)) {
+          for (const [what, needle] of [
+            ["assertion", assertion],
+            ["assertion signature", assertion.split(".")[2]],
+            ["assertion claims", assertion.split(".")[1]],
+            ["private key", jwk.d],
+          ]) {
+            assert.ok(!text.includes(needle), `${path}: the ${what} shows in ${where}:\n${text}`);
+          }
+        }
+      });
+    }
+  }
+
+  test("a key that doesn't fit: the message says what was expected, never the key", async () => {
+    const err = await failure(fetchClientCredentialsToken({ ...options(echo.url("/none"), PLAIN_SECRET), authMethod: "private_key_jwt", privateKey: jwk, signingAlg: "PS256" }));
+    assert.equal(err.code, "ERR_INVALID_OPTIONS");
+    assert.match(err.message, /EC P-256 key, which signs ES256, not PS256/);
+    for (const [where, text] of views(err)) assert.ok(!text.includes(jwk.d), `the private key shows in ${where}`);
+  });
+});
+
 describe("a server handing out the token with a refusal", () => {
   for (const [path, code] of [
     ["/500", "ERR_HTTP"],
@@ -257,7 +302,7 @@ describe("every other error code", () => {
     ["extraParams overriding client_secret", { extraParams: { client_secret: PLAIN_SECRET } }],
     ["a bad scope", { scope: "openid\u0000" }],
     ["a bad timeout", { timeoutMs: -1 }],
-    ["an unknown authMethod", { authMethod: "private_key_jwt" }],
+    ["an unknown authMethod", { authMethod: "tls_client_auth" }],
     ["a bad resource", { resource: "not a uri" }],
     ["a bad signal", { signal: { aborted: false } }],
   ];

@@ -5,6 +5,7 @@ fn codes_are_stable() {
     let cases = [
         (
             Error::OAuth {
+                client_hint: None,
                 status: 401,
                 error: "invalid_client".into(),
                 description: None,
@@ -27,6 +28,7 @@ fn codes_are_stable() {
         (Error::response("x"), "ERR_INVALID_RESPONSE"),
         (Error::options("x"), "ERR_INVALID_OPTIONS"),
         (Error::jwt("x"), "ERR_INVALID_JWT"),
+        (Error::Store("x".into()), "ERR_STORE"),
     ];
     for (error, code) in cases {
         assert_eq!(error.code(), code);
@@ -37,6 +39,7 @@ fn codes_are_stable() {
 #[test]
 fn invalid_client_message_says_what_to_check() {
     let e = Error::OAuth {
+        client_hint: None,
         status: 401,
         error: "invalid_client".into(),
         description: Some("Invalid client credentials".into()),

@@ -5,7 +5,11 @@ import {
   decodeJwt,
   fetchClientCredentialsToken,
   TokenClient,
+  cacheStore,
+  kvStore,
+  redisStore,
   type ClientAuthMethod,
+  type SecretAuthMethod,
   type ClientCredentialsError,
   type ClientCredentialsOptions,
   type ClientCredentialsToken,
@@ -13,9 +17,12 @@ import {
   type ErrorCode,
   type JwtPayload,
   type TokenClientOptions,
+  type TokenStore,
 } from "client-credentials";
 
-const authMethod: ClientAuthMethod = "client_secret_post";
+const authMethod: SecretAuthMethod = "client_secret_post";
+const anyMethod: ClientAuthMethod = "private_key_jwt";
+void anyMethod;
 
 // Every option, with the token endpoint given directly.
 const byTokenUrl: ClientCredentialsOptions = {
@@ -47,9 +54,31 @@ const byIssuer: TokenClientOptions = {
 const both: ClientCredentialsOptions = { tokenUrl: "https://a/token", issuer: "https://a", clientId: "a", clientSecret: "b" };
 // @ts-expect-error clientSecret is required
 const noSecret: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a" };
-// @ts-expect-error only the two secret methods exist
+// @ts-expect-error private_key_jwt needs privateKey
 const badMethod: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "private_key_jwt" };
-void [both, noSecret, badMethod];
+// @ts-expect-error an HMAC algorithm is for client_secret_jwt
+const hmacKey: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", authMethod: "private_key_jwt", privateKey: "PEM", signingAlg: "HS256" };
+// @ts-expect-error basicEncoding is for client_secret_basic's options only
+const jwtRaw: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "client_secret_jwt", basicEncoding: "raw" };
+// @ts-expect-error dpop: true needs a TokenClient, which keeps the key
+const dpopTrue: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", dpop: true };
+void [both, noSecret, badMethod, hmacKey, jwtRaw, dpopTrue];
+
+// Key-based methods and DPoP.
+declare const pair: CryptoKeyPair;
+const signedJwt: TokenClientOptions = {
+  issuer: "https://sso.example/realms/sivalabs",
+  clientId: "archival-service",
+  authMethod: "private_key_jwt",
+  privateKey: pair.privateKey,
+  keyId: "k1",
+  signingAlg: "PS256",
+  assertionAudience: "https://sso.example/realms/sivalabs",
+  dpop: true,
+};
+const secretJwt: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b", authMethod: "client_secret_jwt", signingAlg: "HS512", dpop: pair };
+const rawBasic: ClientCredentialsOptions = { tokenUrl: "https://a/token", clientId: "a", clientSecret: "b:c", basicEncoding: "raw" };
+void [signedJwt, secretJwt, rawBasic];
 
 /** Narrowing on `code` reaches each error's own properties; the switch is exhaustive. */
 function explain(err: ClientCredentialsError): string {
@@ -65,6 +94,7 @@ function explain(err: ClientCredentialsError): string {
     case "ERR_INVALID_RESPONSE":
     case "ERR_INVALID_OPTIONS":
     case "ERR_INVALID_JWT":
+    case "ERR_STORE":
       // @ts-expect-error only ERR_OAUTH and ERR_HTTP carry a status
       return `${err.name} ${err.message} ${err.status}`;
     default: {
@@ -74,7 +104,7 @@ function explain(err: ClientCredentialsError): string {
   }
 }
 
-const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT"];
+const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT", "ERR_STORE"];
 
 interface KeycloakClaims extends JwtPayload {
   azp?: string;
@@ -84,7 +114,7 @@ interface KeycloakClaims extends JwtPayload {
 export async function main(): Promise<void> {
   try {
     const token: ClientCredentialsToken = await fetchClientCredentialsToken(byTokenUrl);
-    const bearer: "Bearer" = token.tokenType;
+    const tokenType: "Bearer" | "DPoP" = token.tokenType;
     const expiresAt: number | undefined = token.expiresAt;
     const expiresIn: number | undefined = token.expiresIn;
     const scope: string | undefined = token.scope;
@@ -95,7 +125,7 @@ export async function main(): Promise<void> {
     const alg: string | undefined = decoded.header.alg;
     const aud: string | string[] | undefined = decoded.payload.aud;
     const signature: string = decoded.signature;
-    void [bearer, expiresAt, expiresIn, scope, raw, roles, alg, aud, signature];
+    void [tokenType, expiresAt, expiresIn, scope, raw, roles, alg, aud, signature];
 
     const client = new TokenClient(byIssuer);
     const cached = await client.getToken();
@@ -114,3 +144,30 @@ export async function main(): Promise<void> {
     if (e.code === "ERR_OAUTH" && e.error === "invalid_client") console.log("wrong id, secret or authMethod");
   }
 }
+
+// A shared store: the adapters, or your own object.
+declare const ioredisLike: { call(...args: unknown[]): Promise<unknown> };
+declare const nodeRedisLike: { sendCommand(args: string[]): Promise<unknown> };
+declare const kv: { get(key: string): Promise<string | null>; put(key: string, value: string, options: { expirationTtl: number }): Promise<void>; delete(key: string): Promise<void> };
+declare const cache: { match(request: string): Promise<Response | undefined>; put(request: string, response: Response): Promise<void>; delete(request: string): Promise<boolean> };
+const own: TokenStore = {
+  get: async (key) => (key === "" ? null : "value"),
+  set: async (_key, _value, { ttlSeconds }) => ttlSeconds,
+  delete: async () => undefined,
+  lock: async (_key, ttlMs) => ttlMs > 0,
+  unlock: async () => undefined,
+};
+for (const store of [redisStore(ioredisLike, { prefix: "cc:" }), redisStore(nodeRedisLike), kvStore(kv), cacheStore(cache), own]) {
+  new TokenClient({
+    ...byIssuer,
+    store,
+    storeSecret: "a-shared-store-secret-0123456789",
+    storeTimeoutMs: 500,
+    onStoreError: (err) => {
+      const code: ErrorCode = err.code;
+      return code;
+    },
+  });
+}
+// @ts-expect-error a store needs get, set and delete
+new TokenClient({ ...byIssuer, store: { get: async () => null } });

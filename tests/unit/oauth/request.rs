@@ -1,5 +1,6 @@
 use super::*;
 use crate::oauth::endpoint::tests::endpoint;
+use crate::oauth::BasicEncoding;
 
 fn request(auth: ClientAuth) -> TokenRequest {
     TokenRequest::new(
@@ -77,10 +78,42 @@ fn auth_method_names() {
         ClientAuth::from_name("client_secret_basic").unwrap().name(),
         "client_secret_basic"
     );
+    for auth in [
+        ClientAuth::Basic,
+        ClientAuth::Post,
+        ClientAuth::PrivateKeyJwt,
+        ClientAuth::SecretJwt,
+    ] {
+        assert_eq!(ClientAuth::from_name(auth.name()).unwrap(), auth);
+        assert_eq!(auth.is_jwt(), auth.name().ends_with("_jwt"));
+    }
     assert_eq!(
-        ClientAuth::from_name("private_key_jwt").unwrap_err().code(),
+        ClientAuth::from_name("tls_client_auth").unwrap_err().code(),
         "ERR_INVALID_OPTIONS"
     );
+}
+
+#[test]
+fn jwt_methods_send_the_id_and_an_assertion_slot_last() {
+    for auth in [ClientAuth::PrivateKeyJwt, ClientAuth::SecretJwt] {
+        let http = request(auth).to_http();
+        assert!(http.authorization.is_none());
+        let form = http.form.unwrap();
+        assert!(
+            form.expose().ends_with("&client_id=archival-service&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="),
+            "{}",
+            form.expose()
+        );
+        assert!(!form.expose().contains("s3cr"));
+    }
+}
+
+#[test]
+fn a_client_without_secret_has_nothing_to_redact() {
+    let mut r = request(ClientAuth::PrivateKeyJwt);
+    r.credentials = Credentials::without_secret("archival-service").unwrap();
+    assert!(r.secrets().iter().all(String::is_empty));
+    assert!(Credentials::without_secret("").is_err());
 }
 
 #[test]
@@ -144,4 +177,39 @@ fn validates_scopes_resources_extras_and_timeout() {
             "ERR_INVALID_OPTIONS"
         );
     }
+}
+
+#[test]
+fn basic_raw_encoding_sends_the_parts_as_they_are() {
+    let mut r = request(ClientAuth::Basic);
+    r.credentials = r
+        .credentials
+        .with_basic_encoding(BasicEncoding::Raw)
+        .unwrap();
+    // base64("archival-service:s3cr:t+% x")
+    assert_eq!(
+        r.to_http().authorization.unwrap().expose(),
+        "Basic YXJjaGl2YWwtc2VydmljZTpzM2NyOnQrJSB4"
+    );
+    // What the server might echo is the raw header now.
+    assert_eq!(r.secrets()[2], "YXJjaGl2YWwtc2VydmljZTpzM2NyOnQrJSB4");
+}
+
+#[test]
+fn basic_encoding_names_and_limits() {
+    assert_eq!(
+        BasicEncoding::from_name("form").unwrap(),
+        BasicEncoding::Form
+    );
+    assert_eq!(BasicEncoding::from_name("raw").unwrap(), BasicEncoding::Raw);
+    assert_eq!(BasicEncoding::default(), BasicEncoding::Form);
+    let e = BasicEncoding::from_name("utf8").unwrap_err();
+    assert_eq!(e.code(), "ERR_INVALID_OPTIONS");
+    assert!(e.to_string().contains("\"raw\""), "{e}");
+    // RFC 7617 §2: a raw user-id can't hold the separator.
+    let colon = Credentials::new("a:b", Secret::new("s")).unwrap();
+    let e = colon.with_basic_encoding(BasicEncoding::Raw).unwrap_err();
+    assert!(e.to_string().contains("\":\""), "{e}");
+    let colon = Credentials::new("a:b", Secret::new("s")).unwrap();
+    assert!(colon.with_basic_encoding(BasicEncoding::Form).is_ok());
 }

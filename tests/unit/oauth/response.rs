@@ -88,6 +88,7 @@ fn maps_rfc6749_error_bodies() {
     let e = parse_token_response(&res(401, body), NOW, &["s3cret"]).unwrap_err();
     match e {
         Error::OAuth {
+            client_hint: None,
             status,
             error,
             description,

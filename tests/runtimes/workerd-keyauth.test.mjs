@@ -1,0 +1,94 @@
+// Cloudflare Workers (workerd from npm): private_key_jwt and DPoP in a worker bundled as
+// wrangler bundles it, with a module-scope TokenClient. Workers refuse to make keys
+// outside a request, so the client imports and makes its keys on the first request,
+// and later requests reuse them.
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as esbuild from "esbuild";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
+import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
+
+const workerd = runtimeBinary("workerd");
+const version = (await run(workerd, ["--version"])).stdout.trim();
+const CLIENT_ID = "archival-service-worker";
+
+describe(`${version}: private_key_jwt and DPoP`, () => {
+  let as, server, port;
+  const get = async (path) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(15_000) });
+    return { status: res.status, body: await res.json() };
+  };
+
+  before(async () => {
+    const key = await generateKeyPair("RS256", { extractable: true });
+    const jwk = { ...(await exportJWK(key.publicKey)), kid: "worker-key" };
+    as = await startAuthServer({
+      clients: { worker: { clientId: CLIENT_ID, authMethod: "private_key_jwt", metadata: { jwks: { keys: [jwk] }, dpop_bound_access_tokens: true } } },
+    });
+    const project = installedPackage();
+    const dir = join(project.dir, "keyauth-worker");
+    mkdirSync(join(dir, "out"), { recursive: true });
+    copyFileSync(join(FIXTURES, "workerd", "keyauth.mjs"), join(dir, "index.js"));
+    await esbuild.build({
+      entryPoints: [join(dir, "index.js")],
+      outfile: join(dir, "out", "worker.mjs"),
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["workerd", "worker", "browser"],
+      external: ["*.wasm"],
+      logLevel: "error",
+    });
+    copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+    const text = (s) => JSON.stringify(s);
+    writeFileSync(
+      join(dir, "config.capnp"),
+      `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "keyauth", worker = .keyauth),
+    (name = "loopback-allowed", network = (allow = ["public", "local"])),
+  ],
+  sockets = [(name = "keyauth", address = "127.0.0.1:0", http = (), service = "keyauth")],
+);
+const keyauth :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
+    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "TOKEN_URL", text = ${text(as.tokenUrl)}),
+    (name = "CLIENT_ID", text = ${text(CLIENT_ID)}),
+    (name = "PRIVATE_KEY", text = ${text(await exportPKCS8(key.privateKey))}),
+    (name = "KEY_ID", text = "worker-key"),
+  ],
+  globalOutbound = "loopback-allowed",
+);
+`,
+    );
+    server = serveWorkerd(workerd, dir, ["keyauth"]);
+    ({ keyauth: port } = await server.ready);
+  });
+
+  after(async () => {
+    server?.child.kill();
+    await as?.close();
+  });
+
+  test("a DPoP token with an RS256 assertion; the next request reuses the client's keys", { timeout: 30_000 }, async () => {
+    as.resetStats();
+    const first = await get("/");
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual([first.body.tokenType, first.body.clientId], ["DPoP", CLIENT_ID]);
+    assert.match(first.body.jkt, /^[A-Za-z0-9_-]{43}$/);
+    const second = await get("/?fresh");
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.equal(second.body.jkt, first.body.jkt, "the same DPoP key pair in a later request");
+    assert.equal(as.stats.tokenRequests, 2);
+    assert.ok(as.stats.grants.every((g) => g.authMethod === "jwt" && g.dpop));
+  });
+});
