@@ -11,6 +11,7 @@ export const TOKEN_OPTIONS = {
   "client-secret": { type: "string" },
   "client-secret-file": { type: "string" },
   "auth-method": { type: "string" },
+  "basic-encoding": { type: "string" },
   scope: { type: "string", multiple: true },
   audience: { type: "string" },
   resource: { type: "string", multiple: true },
@@ -33,6 +34,8 @@ export const TOKEN_HELP = `Where the token comes from:
                              but lands in shell history and ps, and warns)
   --auth-method M            client_secret_basic (default), client_secret_post,
                              client_secret_jwt or private_key_jwt
+  --basic-encoding E         form (default, RFC 6749 §2.3.1) or raw, for servers that don't
+                             URL-decode Basic credentials
   --private-key FILE         PKCS#8 PEM or private JWK (JSON) for private_key_jwt
                              (implies --auth-method private_key_jwt)
   --key-id KID               kid of the client assertion (default: the JWK's kid)
@@ -68,6 +71,7 @@ export async function clientOptions(values, env = process.env) {
   const authMethod = values["auth-method"] ?? (privateKeyFile !== undefined ? "private_key_jwt" : undefined);
   if (authMethod !== undefined) options.authMethod = authMethod;
   if (privateKeyFile !== undefined) options.privateKey = readPrivateKey(privateKeyFile);
+  if (values["basic-encoding"] !== undefined) options.basicEncoding = values["basic-encoding"];
   if (values["key-id"] !== undefined) options.keyId = values["key-id"];
   if (values["signing-alg"] !== undefined) options.signingAlg = values["signing-alg"];
   if (values.dpop) options.dpop = true;

@@ -1,4 +1,5 @@
-// `--private-key FILE` (private_key_jwt, RFC 7523) and `--dpop` (RFC 9449)
+// `--private-key FILE` (private_key_jwt, RFC 7523), client_secret_jwt,
+// `--basic-encoding` and `--dpop` (RFC 9449)
 // from the command line, passed straight through to the library, against
 // oidc-provider clients registered for them. The small fetch of the command
 // line carries the assertion, the proof and the server's DPoP nonce.
@@ -23,6 +24,8 @@ const pem = (pair) => pair.privateKey.export({ format: "pem", type: "pkcs8" });
 
 const KEY_CLIENT = { clientId: "cli-key-client", authMethod: "private_key_jwt", metadata: { jwks: { keys: [publicJwk(ec, "ec-1"), publicJwk(rsa, "rsa-1")] } } };
 const SECRET_JWT = { clientId: "cli-secret-jwt", clientSecret: "cli-secret-jwt-secret-0123456789abcdef", authMethod: "client_secret_jwt" };
+/** A plain id with a secret that form-encoding changes ('+', '%', ' ', '&'). */
+const SPECIAL = { clientId: "cli-special", clientSecret: "s3cr+t%20 x&y", authMethod: "client_secret_basic" };
 const BOUND = { clientId: "cli-dpop-client", clientSecret: "cli-dpop-secret-5e9a", authMethod: "client_secret_basic", metadata: { dpop_bound_access_tokens: true } };
 
 let as;
@@ -33,7 +36,7 @@ const files = {};
 
 before(async () => {
   [as, nonceAs, faults] = await Promise.all([
-    startAuthServer({ clients: { key: KEY_CLIENT, secretJwt: SECRET_JWT, bound: BOUND } }),
+    startAuthServer({ clients: { key: KEY_CLIENT, secretJwt: SECRET_JWT, special: SPECIAL, bound: BOUND } }),
     startAuthServer({ clients: { bound: BOUND }, dpopNonce: true }),
     startFaultServer(),
   ]);
@@ -101,6 +104,25 @@ describe("client_secret_jwt: --auth-method client_secret_jwt", () => {
   });
 });
 
+describe("--basic-encoding", () => {
+  test("raw sends the secret as it is: fine for a plain secret, refused by a server that decodes (RFC 6749 §2.3.1) for a special one", async () => {
+    const plain = await cli(["token", "--basic-encoding", "raw"], { env: boundEnv(as, { CC_CLIENT_ID: "archival-service", CLIENT_SECRET: as.clients.basic.clientSecret }), tokenAllowed: true });
+    assert.equal(plain.code, 0, plain.stderr);
+    tokens.add(plain.stdout.trim());
+    const { clientId, clientSecret } = SPECIAL;
+    const env = boundEnv(as, { CC_CLIENT_ID: clientId, CLIENT_SECRET: clientSecret });
+    const form = await cli(["token", "--basic-encoding", "form"], { env, tokenAllowed: true });
+    assert.equal(form.code, 0, form.stderr);
+    tokens.add(form.stdout.trim());
+    const raw = await cli(["token", "--basic-encoding", "raw"], { env });
+    assert.equal(raw.code, 1, raw.stderr);
+    assert.match(raw.stderr, /ERR_OAUTH: .*invalid_client/);
+    const bad = await cli(["token", "--basic-encoding", "base64"], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /ERR_INVALID_OPTIONS: .*basicEncoding/);
+  });
+});
+
 describe("DPoP: --dpop", () => {
   test("token --dpop --json: a DPoP token bound to the proof's key (cnf.jkt), with a warning that the key ends with the command", async () => {
     const r = await cli(["token", "--dpop", "--json"], { env: boundEnv(as), tokenAllowed: true });
@@ -143,6 +165,7 @@ describe("secret hygiene", () => {
       const jwk = pair.privateKey.export({ format: "jwk" });
       return [jwk.d, pem(pair).split("\n")[1]];
     });
-    scan([BOUND.clientSecret, SECRET_JWT.clientSecret, "wrong-secret-jwt-canary", ...keyParts], [BOUND.clientId, SECRET_JWT.clientId], { minRuns: 11, minTokens: 6 });
+    const secrets = [BOUND.clientSecret, SECRET_JWT.clientSecret, "wrong-secret-jwt-canary", ...Object.values(as.clients).map((c) => c.clientSecret)];
+    scan([...secrets, ...keyParts], [BOUND.clientId, SECRET_JWT.clientId, ...Object.values(as.clients).map((c) => c.clientId)], { minRuns: 14, minTokens: 8 });
   });
 });
