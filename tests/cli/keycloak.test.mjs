@@ -2,16 +2,20 @@
 // `sivalabs` as the seed tutorial sets it up: the seed's curl call as one
 // command, discovery, Keycloak's roles in the summary and in decode, the pipe
 // into curl and `call` against the demo's protected API, Keycloak's refusals
-// with their exit codes, and a secret scan over every run's output.
+// with their exit codes, "Signed JWT", "Signed JWT with client secret" and
+// DPoP-bound clients, and a secret scan over every run's output.
 // Keycloak starts once for the whole file.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeJwt } from "client-credentials";
 import { REALM_FILE, startKeycloak } from "../../scripts/keycloak.mjs";
+import { listen } from "../../scripts/net.mjs";
 import { startResourceServer } from "../../scripts/resource-server.mjs";
 import { BIN, baseEnv, cliRunner, isJwt, stripAnsi } from "./support.mjs";
 
@@ -22,16 +26,52 @@ const SEED = { clientId: "archival-service", clientSecret: secretOf("archival-se
 let kc;
 let api;
 let tmp;
+let jwksServer;
+/** Clients made for this run through the admin REST API (the Keycloak may be shared with other suites). */
+const run = Math.random().toString(36).slice(2, 8);
+const SIGNED_JWT = `cli-signed-jwt-${run}`;
+const SECRET_JWT = { clientId: `cli-secret-jwt-${run}`, secret: "cli-kc-hmac-secret-0123456789abcdef0123456789abcdef" };
+const DPOP = { clientId: `cli-dpop-${run}`, secret: "cli-kc-dpop-secret-7f3b" };
+const signingKey = generateKeyPairSync("ec", { namedCurve: "P-256" });
 
 before(async () => {
+  const jwks = { keys: [{ ...signingKey.publicKey.export({ format: "jwk" }), kid: "cli-ec", use: "sig", alg: "ES256" }] };
+  jwksServer = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(jwks));
+  });
+  const jwksPort = await listen(jwksServer, 0, "127.0.0.1");
   kc = await startKeycloak();
   console.log(`# Keycloak ${kc.version} on Java ${kc.java}: ready in ${kc.startSeconds.toFixed(1)} s at ${kc.url}`);
+  // As an admin would set them up on the client's Credentials and Advanced tabs.
+  const client = (clientId, clientAuthenticatorType, attributes, secret) =>
+    kc.adminApi("/clients", {
+      method: "POST",
+      body: {
+        clientId,
+        enabled: true,
+        protocol: "openid-connect",
+        publicClient: false,
+        serviceAccountsEnabled: true,
+        standardFlowEnabled: false,
+        directAccessGrantsEnabled: false,
+        clientAuthenticatorType,
+        ...(secret ? { secret } : {}),
+        attributes,
+      },
+    });
+  await client(SIGNED_JWT, "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${jwksPort}/jwks` });
+  await client(SECRET_JWT.clientId, "client-secret-jwt", {}, SECRET_JWT.secret);
+  await client(DPOP.clientId, "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP.secret);
   api = await startResourceServer({ issuer: kc.issuer, port: 0, publicHost: "127.0.0.1" });
   tmp = mkdtempSync(join(tmpdir(), "cc-cli-kc-"));
+  writeFileSync(join(tmp, "signing.pem"), signingKey.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
 });
 
 after(async () => {
   await Promise.all([kc?.stop(), api?.close()]);
+  jwksServer?.closeAllConnections();
+  jwksServer?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -156,10 +196,47 @@ describe("Keycloak's refusals: exit 1, the code and Keycloak's words on stderr",
   }
 });
 
+describe("key-based client authentication and DPoP, with Keycloak's client settings", () => {
+  test('"Signed JWT" (keys from a JWKS URL): token --private-key FILE --key-id', async () => {
+    const r = await cli(["token", "--client-id", SIGNED_JWT, "--private-key", join(tmp, "signing.pem"), "--key-id", "cli-ec"], {
+      env: seedEnv({ CLIENT_SECRET: undefined }),
+      tokenAllowed: true,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    tokens.add(r.stdout.trim());
+    assert.equal(decodeJwt(r.stdout.trim()).payload.azp, SIGNED_JWT);
+  });
+
+  test('"Signed JWT with client secret": --auth-method client_secret_jwt; a wrong secret exits 1', async () => {
+    const env = seedEnv({ CC_CLIENT_ID: SECRET_JWT.clientId, CLIENT_SECRET: SECRET_JWT.secret });
+    const r = await cli(["token", "--auth-method", "client_secret_jwt"], { env, tokenAllowed: true });
+    assert.equal(r.code, 0, r.stderr);
+    tokens.add(r.stdout.trim());
+    assert.equal(decodeJwt(r.stdout.trim()).payload.azp, SECRET_JWT.clientId);
+    const wrong = await cli(["token", "--auth-method", "client_secret_jwt"], { env: { ...env, CLIENT_SECRET: "wrong-secret-canary" } });
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, /ERR_OAUTH: /);
+  });
+
+  test('"Require DPoP bound tokens": token --dpop gives a DPoP token with cnf.jkt; without --dpop Keycloak refuses (exit 1)', async () => {
+    const env = seedEnv({ CC_CLIENT_ID: DPOP.clientId, CLIENT_SECRET: DPOP.secret });
+    const r = await cli(["token", "--dpop", "--json"], { env, tokenAllowed: true });
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    tokens.add(result.accessToken);
+    assert.equal(result.tokenType, "DPoP");
+    assert.equal(typeof decodeJwt(result.accessToken).payload.cnf?.jkt, "string");
+    const plain = await cli(["token"], { env });
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.match(plain.stderr, /ERR_OAUTH: /);
+  });
+});
+
 describe("secret hygiene", () => {
   test("no secret in any output of any run; tokens only on the stdout of runs that print one", () => {
-    const secrets = realm.clients.map((c) => c.secret).filter(Boolean);
-    secrets.push("wrong-secret-canary");
-    scan(secrets, realm.clients.map((c) => c.clientId), { minRuns: 15, minTokens: 7 });
+    const secrets = [...realm.clients.map((c) => c.secret).filter(Boolean), SECRET_JWT.secret, DPOP.secret, "wrong-secret-canary"];
+    const jwk = signingKey.privateKey.export({ format: "jwk" });
+    const pem = signingKey.privateKey.export({ format: "pem", type: "pkcs8" }).split("\n")[1];
+    scan([...secrets, jwk.d, pem], [...realm.clients.map((c) => c.clientId), SECRET_JWT.clientId, DPOP.clientId], { minRuns: 20, minTokens: 10 });
   });
 });
