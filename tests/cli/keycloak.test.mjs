@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { decodeJwt } from "client-credentials";
 import { REALM_FILE, startKeycloak } from "../../scripts/keycloak.mjs";
 import { listen } from "../../scripts/net.mjs";
+import { createServiceClient } from "../support/keycloak-clients.mjs";
 import { startResourceServer } from "../../scripts/resource-server.mjs";
 import { BIN, baseEnv, cliRunner, isJwt, stripAnsi } from "./support.mjs";
 
@@ -43,26 +44,9 @@ before(async () => {
   const jwksPort = await listen(jwksServer, 0, "127.0.0.1");
   kc = await startKeycloak();
   console.log(`# Keycloak ${kc.version} on Java ${kc.java}: ready in ${kc.startSeconds.toFixed(1)} s at ${kc.url}`);
-  // As an admin would set them up on the client's Credentials and Advanced tabs.
-  const client = (clientId, clientAuthenticatorType, attributes, secret) =>
-    kc.adminApi("/clients", {
-      method: "POST",
-      body: {
-        clientId,
-        enabled: true,
-        protocol: "openid-connect",
-        publicClient: false,
-        serviceAccountsEnabled: true,
-        standardFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        clientAuthenticatorType,
-        ...(secret ? { secret } : {}),
-        attributes,
-      },
-    });
-  await client(SIGNED_JWT, "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${jwksPort}/jwks` });
-  await client(SECRET_JWT.clientId, "client-secret-jwt", {}, SECRET_JWT.secret);
-  await client(DPOP.clientId, "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP.secret);
+  await createServiceClient(kc, SIGNED_JWT, "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${jwksPort}/jwks` });
+  await createServiceClient(kc, SECRET_JWT.clientId, "client-secret-jwt", {}, SECRET_JWT.secret);
+  await createServiceClient(kc, DPOP.clientId, "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP.secret);
   api = await startResourceServer({ issuer: kc.issuer, port: 0, publicHost: "127.0.0.1" });
   tmp = mkdtempSync(join(tmpdir(), "cc-cli-kc-"));
   writeFileSync(join(tmp, "signing.pem"), signingKey.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
