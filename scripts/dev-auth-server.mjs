@@ -147,116 +147,130 @@ export async function startAuthServer({
   const tokenPath = `${base}/protocol/openid-connect/token`;
   const defaultResource = `${issuer}/account`;
 
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  jwk.kid = await calculateJwkThumbprint(jwk);
-  jwk.alg = "RS256";
-  jwk.use = "sig";
+  /** A new RS256 signing key, as a private JWK with its thumbprint as `kid`. */
+  async function signingKey() {
+    const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    jwk.kid = await calculateJwkThumbprint(jwk);
+    jwk.alg = "RS256";
+    jwk.use = "sig";
+    return jwk;
+  }
+  // Signing keys, the current one first (oidc-provider signs with the first that fits).
+  let signingKeys = [await signingKey()];
 
-  const provider = new Provider(issuer, {
-    adapter: memoryAdapter(),
-    jwks: { keys: [jwk] },
-    clients: Object.values(allClients).map(({ clientId, clientSecret, authMethod = "client_secret_basic", scope, metadata }) => ({
-      client_id: clientId,
-      ...(clientSecret ? { client_secret: clientSecret } : {}),
-      token_endpoint_auth_method: authMethod,
-      grant_types: ["client_credentials"],
-      response_types: [],
-      redirect_uris: [],
-      ...(scope ? { scope } : {}),
-      ...metadata,
-    })),
-    // Keycloak's endpoint paths, relative to the realm (the mount point).
-    routes: {
-      authorization: "/protocol/openid-connect/auth",
-      token: "/protocol/openid-connect/token",
-      jwks: "/protocol/openid-connect/certs",
-      userinfo: "/protocol/openid-connect/userinfo",
-      end_session: "/protocol/openid-connect/logout",
-    },
-    scopes: SCOPES,
-    claims: { openid: ["sub"], profile: ["preferred_username"], email: ["email", "email_verified"] },
-    clientAuthMethods: ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"],
-    // Every algorithm WebCrypto signs with, for client assertions and DPoP proofs.
-    enabledJWA: {
-      clientAuthSigningAlgValues: ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "Ed25519", "EdDSA"],
-      dPoPSigningAlgValues: ["ES256", "ES384", "ES512", "RS256", "PS256", "Ed25519", "EdDSA"],
-    },
-    features: {
-      // DPoP (RFC 9449); with `dpopNonce`, every proof must carry the server's nonce.
-      dPoP: dpopNonce ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        // Without a `resource` parameter, tokens are for the realm's account service,
-        // which mirrors Keycloak's `aud: "account"`.
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
-        useGrantedResource: async () => true,
-        // Any absolute URI names a resource server; every one takes JWT access tokens
-        // (RFC 9068) and accepts every known scope, so `scope` in the response echoes the
-        // request. An unknown scope is refused with invalid_scope (RFC 6749 §5.2), as Keycloak does.
-        getResourceServerInfo: async (ctx) => {
-          const unknown = String(ctx.oidc.params.scope ?? "").split(" ").filter((s) => s && !SCOPES.includes(s));
-          if (unknown.length) throw new errors.InvalidScope(`Invalid scopes: ${unknown.join(" ")}`, unknown.join(" "));
-          return {
-            scope: SCOPES.join(" "),
-            accessTokenFormat: "jwt",
-            accessTokenTTL: accessTokenTtl,
-            jwt: { sign: { alg: "RS256" } },
-          };
+  const stats = { tokenRequests: 0, jwksRequests: 0, grants: [] };
+
+  /** An oidc-provider for the current signing keys. */
+  function makeProvider() {
+    const provider = new Provider(issuer, {
+      adapter: memoryAdapter(),
+      jwks: { keys: signingKeys },
+      clients: Object.values(allClients).map(({ clientId, clientSecret, authMethod = "client_secret_basic", scope, metadata }) => ({
+        client_id: clientId,
+        ...(clientSecret ? { client_secret: clientSecret } : {}),
+        token_endpoint_auth_method: authMethod,
+        grant_types: ["client_credentials"],
+        response_types: [],
+        redirect_uris: [],
+        ...(scope ? { scope } : {}),
+        ...metadata,
+      })),
+      // Keycloak's endpoint paths, relative to the realm (the mount point).
+      routes: {
+        authorization: "/protocol/openid-connect/auth",
+        token: "/protocol/openid-connect/token",
+        jwks: "/protocol/openid-connect/certs",
+        userinfo: "/protocol/openid-connect/userinfo",
+        end_session: "/protocol/openid-connect/logout",
+      },
+      scopes: SCOPES,
+      claims: { openid: ["sub"], profile: ["preferred_username"], email: ["email", "email_verified"] },
+      clientAuthMethods: ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"],
+      // Every algorithm WebCrypto signs with, for client assertions and DPoP proofs.
+      enabledJWA: {
+        clientAuthSigningAlgValues: ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "Ed25519", "EdDSA"],
+        dPoPSigningAlgValues: ["ES256", "ES384", "ES512", "RS256", "PS256", "Ed25519", "EdDSA"],
+      },
+      features: {
+        // DPoP (RFC 9449); with `dpopNonce`, every proof must carry the server's nonce.
+        dPoP: dpopNonce ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        introspection: { enabled: false },
+        revocation: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          // Without a `resource` parameter, tokens are for the realm's account service,
+          // which mirrors Keycloak's `aud: "account"`.
+          defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
+          useGrantedResource: async () => true,
+          // Any absolute URI names a resource server; every one takes JWT access tokens
+          // (RFC 9068) and accepts every known scope, so `scope` in the response echoes the
+          // request. An unknown scope is refused with invalid_scope (RFC 6749 §5.2), as Keycloak does.
+          getResourceServerInfo: async (ctx) => {
+            const unknown = String(ctx.oidc.params.scope ?? "").split(" ").filter((s) => s && !SCOPES.includes(s));
+            if (unknown.length) throw new errors.InvalidScope(`Invalid scopes: ${unknown.join(" ")}`, unknown.join(" "));
+            return {
+              scope: SCOPES.join(" "),
+              accessTokenFormat: "jwt",
+              accessTokenTTL: accessTokenTtl,
+              jwt: { sign: { alg: "RS256" } },
+            };
+          },
         },
       },
-    },
-    ttl: {
-      AccessToken: accessTokenTtl,
-      ClientCredentials: accessTokenTtl,
-    },
-    clientBasedCORS: (_ctx, origin) => allowedOrigins.has(origin),
-    // Keycloak's service-account claims (see the seed token).
-    extraTokenClaims: async (_ctx, token) => ({
-      typ: "Bearer",
-      azp: token.clientId,
-      preferred_username: `service-account-${token.clientId}`,
-      realm_access: { roles: REALM_ROLES },
-      resource_access: { account: { roles: ACCOUNT_ROLES } },
-      "allowed-origins": [...allowedOrigins],
-      acr: "1",
-      email_verified: false,
-    }),
-    cookies: { keys: [randomUUID()] },
-    renderError: async (ctx, out) => {
-      ctx.type = "json";
-      ctx.body = out;
-    },
-  });
-
-  const stats = { tokenRequests: 0, grants: [] };
-  provider.on("grant.success", (ctx) => {
-    const { client, params } = ctx.oidc;
-    stats.grants.push({
-      clientId: client?.clientId,
-      // Which credential the request carried, whatever the client is registered with
-      // (oidc-provider, like Keycloak, accepts either secret method).
-      authMethod: ctx.get("authorization") ? "client_secret_basic" : params.client_secret ? "client_secret_post" : params.client_assertion ? "jwt" : "none",
-      dpop: ctx.get("dpop") || undefined,
-      scope: params.scope,
-      resource: params.resource,
-      origin: ctx.get("origin") || undefined,
+      ttl: {
+        AccessToken: accessTokenTtl,
+        ClientCredentials: accessTokenTtl,
+      },
+      clientBasedCORS: (_ctx, origin) => allowedOrigins.has(origin),
+      // Keycloak's service-account claims (see the seed token).
+      extraTokenClaims: async (_ctx, token) => ({
+        typ: "Bearer",
+        azp: token.clientId,
+        preferred_username: `service-account-${token.clientId}`,
+        realm_access: { roles: REALM_ROLES },
+        resource_access: { account: { roles: ACCOUNT_ROLES } },
+        "allowed-origins": [...allowedOrigins],
+        acr: "1",
+        email_verified: false,
+      }),
+      cookies: { keys: [randomUUID()] },
+      renderError: async (ctx, out) => {
+        ctx.type = "json";
+        ctx.body = out;
+      },
     });
-  });
-  // Server-side failures would otherwise be silent 500s.
-  provider.on("server_error", (_ctx, err) => console.error("dev-auth-server:", err));
+
+    provider.on("grant.success", (ctx) => {
+      const { client, params } = ctx.oidc;
+      stats.grants.push({
+        clientId: client?.clientId,
+        // Which credential the request carried, whatever the client is registered with
+        // (oidc-provider, like Keycloak, accepts either secret method).
+        authMethod: ctx.get("authorization") ? "client_secret_basic" : params.client_secret ? "client_secret_post" : params.client_assertion ? "jwt" : "none",
+        dpop: ctx.get("dpop") || undefined,
+        scope: params.scope,
+        resource: params.resource,
+        origin: ctx.get("origin") || undefined,
+      });
+    });
+    // Server-side failures would otherwise be silent 500s.
+    provider.on("server_error", (_ctx, err) => console.error("dev-auth-server:", err));
+    return provider;
+  }
+
+  let provider = makeProvider();
+  let callback = provider.callback();
 
   let failures = [];
   let closing;
-  const callback = provider.callback();
   const rfc8414Path = `/.well-known/oauth-authorization-server${base}`;
 
   handler = (req, res) => {
     const path = req.url.split("?")[0];
+    if (path === `${base}/protocol/openid-connect/certs`) stats.jwksRequests += 1;
     if (path === tokenPath && req.method === "POST") {
       stats.tokenRequests += 1;
       if (failures.length) {
@@ -301,9 +315,22 @@ export async function startAuthServer({
     jwksUri: `${origin}${base}/protocol/openid-connect/certs`,
     discoveryUrl: `${origin}${base}/.well-known/openid-configuration`,
     clients: publicClients,
-    provider,
+    get provider() {
+      return provider;
+    },
     stats,
+    /**
+     * Key rotation: a new signing key, published first in the JWKS under a new `kid`; the
+     * old one stays published, so tokens it signed still verify. Resolves to the new `kid`.
+     */
+    async rotateKeys() {
+      signingKeys = [await signingKey(), ...signingKeys];
+      provider = makeProvider();
+      callback = provider.callback();
+      return signingKeys[0].kid;
+    },
     resetStats() {
+      stats.jwksRequests = 0;
       stats.tokenRequests = 0;
       stats.grants.length = 0;
     },

@@ -2,9 +2,11 @@
 // to a valid bearer token from one issuer. The demo page calls it with the token it
 // got from the authorization server, as "Resource Server A" would.
 //
-// Tokens are verified with jose's `jwtVerify` against the issuer's JWKS (signature,
-// `iss`, `exp`/`nbf`, and `aud` when an audience is configured). Failures answer
-// 401 with a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3).
+// Tokens are checked with this package's own `authorizeRequest` against the issuer's
+// JWKS (a `JwksClient`: signature, `iss`, `exp`/`nbf`, and `aud` when an audience is
+// configured). Failures answer 401 with a `WWW-Authenticate: Bearer` challenge
+// (RFC 6750 §3). `GET /api/archives/manage` also needs the `manage-account` role of the
+// `account` client (`resource_access.account.roles`, as Keycloak puts it), else 403.
 //
 //   import { startResourceServer } from "./scripts/resource-server.mjs";
 //   const api = await startResourceServer({ issuer, jwksUri, corsOrigins: ["http://localhost:8282"] });
@@ -16,7 +18,7 @@
 
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
+import { JwksClient, authorizeRequest } from "client-credentials";
 import { listen } from "./net.mjs";
 
 /** The protected collection the demo reads. Fixed, so the page and tests can show it. */
@@ -28,39 +30,6 @@ const ARCHIVES = [
 
 /** The `realm` of the challenge (RFC 6750 §3): names the protection space, not the Keycloak realm. */
 const CHALLENGE_REALM = "archives";
-
-/** A quoted-string for an auth-param (RFC 9110 §5.6.4): no quotes, backslashes or control characters. */
-function quoted(value) {
-  return `"${String(value).replace(/[\\"]/g, "").replace(/[\x00-\x1f\x7f]/g, " ")}"`;
-}
-
-/**
- * Where the issuer publishes its keys: given, or from its OpenID discovery document
- * (OpenID Connect Discovery 1.0 §4), fetched on first use so the API can start before
- * a real Keycloak is up.
- */
-function keyResolver(issuer, jwksUri) {
-  let keySet = jwksUri ? createRemoteJWKSet(new URL(jwksUri)) : undefined;
-  return async (protectedHeader, token) => {
-    if (!keySet) {
-      const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
-      if (!res.ok) throw new Error(`discovery at ${issuer} answered HTTP ${res.status}`);
-      const { jwks_uri: uri } = await res.json();
-      if (typeof uri !== "string") throw new Error(`discovery at ${issuer} has no jwks_uri`);
-      keySet = createRemoteJWKSet(new URL(uri));
-    }
-    return keySet(protectedHeader, token);
-  };
-}
-
-/** Errors that mean "this token is not acceptable", as opposed to "we could not check it". */
-function isTokenError(err) {
-  return (
-    err instanceof joseErrors.JOSEError &&
-    !(err instanceof joseErrors.JWKSTimeout) &&
-    !(err instanceof joseErrors.JWKSInvalid)
-  );
-}
 
 /**
  * Starts the API and resolves once it listens.
@@ -84,7 +53,10 @@ export async function startResourceServer({
   corsOrigins = [],
 } = {}) {
   if (!issuer) throw new TypeError("startResourceServer: `issuer` is required");
-  const keys = keyResolver(issuer, jwksUri);
+  // The issuer's keys: from `jwksUri`, or found by discovery from the issuer on first use,
+  // so the API can start before a real Keycloak is up. Loopback http is allowed.
+  const jwks = new JwksClient(jwksUri ? { jwksUri } : { issuer });
+  const verifyOptions = { jwks, issuer, audience: audience ?? false, realm: CHALLENGE_REALM };
   const allowedOrigins = new Set(corsOrigins);
   const stats = { requests: 0, accepted: 0, rejected: 0 };
 
@@ -112,20 +84,6 @@ export async function startResourceServer({
     res.end(text);
   }
 
-  /** 401 with the RFC 6750 §3 challenge; `error` only when a token was presented (§3.1). */
-  function unauthorized(req, res, error, description) {
-    stats.rejected += 1;
-    const params = [`realm=${quoted(CHALLENGE_REALM)}`];
-    if (error) params.push(`error=${quoted(error)}`, `error_description=${quoted(description)}`);
-    send(
-      req,
-      res,
-      401,
-      error ? { error, error_description: description } : { error: "unauthorized", error_description: description },
-      { "www-authenticate": `Bearer ${params.join(", ")}` },
-    );
-  }
-
   async function handle(req, res) {
     stats.requests += 1;
     const path = req.url.split("?")[0];
@@ -148,10 +106,11 @@ export async function startResourceServer({
     }
 
     if (path === "/" || path === "/api") {
-      send(req, res, 200, { endpoints: ["GET /api/archives (Bearer token required)"], issuer });
+      send(req, res, 200, { endpoints: ["GET /api/archives (Bearer token required)", "GET /api/archives/manage (also the account client role manage-account)"], issuer });
       return;
     }
-    if (path !== "/api/archives") {
+    const manage = path === "/api/archives/manage";
+    if (path !== "/api/archives" && !manage) {
       send(req, res, 404, { error: "not_found" });
       return;
     }
@@ -160,29 +119,16 @@ export async function startResourceServer({
       return;
     }
 
-    // RFC 6750 §2.1: `Authorization: Bearer <token>`; the scheme is case-insensitive.
-    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(req.headers.authorization ?? "");
-    if (!match) {
-      if (req.headers.authorization && /^Bearer\b/i.test(req.headers.authorization)) {
-        unauthorized(req, res, "invalid_token", "The bearer token is malformed");
-      } else {
-        unauthorized(req, res, undefined, "A bearer token is required");
-      }
+    // authorizeRequest reads a fetch API Request: only the Authorization header matters.
+    const request = new Request(`http://${publicHost}${req.url}`, { headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
+    const auth = await authorizeRequest(request, manage ? { ...verifyOptions, clientRoles: { account: ["manage-account"] } } : verifyOptions);
+    if (!auth.ok) {
+      stats.rejected += 1;
+      const challenge = auth.response.headers.get("www-authenticate");
+      send(req, res, auth.status, await auth.response.json(), challenge ? { "www-authenticate": challenge } : {});
       return;
     }
-
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(match[1], keys, { issuer, ...(audience ? { audience } : {}) }));
-    } catch (err) {
-      if (isTokenError(err)) {
-        unauthorized(req, res, "invalid_token", `${err.code}: ${err.message}`);
-      } else {
-        // We could not fetch the issuer's keys: our problem, not the caller's.
-        send(req, res, 503, { error: "temporarily_unavailable", error_description: `cannot check tokens: ${err.message}` });
-      }
-      return;
-    }
+    const { payload } = auth;
 
     stats.accepted += 1;
     send(req, res, 200, {
@@ -216,6 +162,7 @@ export async function startResourceServer({
     /** Stops listening and drops every connection. Safe to call twice. */
     close() {
       closing ??= new Promise((resolve, reject) => {
+        jwks.free();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });

@@ -61,8 +61,40 @@ pub enum Error {
     InvalidResponse(String),
     /// `ERR_INVALID_OPTIONS`: an option is missing, ill-typed or unsafe.
     InvalidOptions(String),
-    /// `ERR_INVALID_JWT`: `decodeJwt` could not decode the input.
+    /// `ERR_INVALID_JWT`: `decodeJwt` or `verifyJwt` could not decode the
+    /// input as a compact JWS JWT.
     InvalidJwt(String),
+    /// `ERR_JWT_ALG`: the header's `alg` is missing, `none`, not among the
+    /// allowed algorithms, or does not fit the key (RFC 8725 §3.1).
+    JwtAlg(String),
+    /// `ERR_JWT_SIGNATURE`: no candidate key verifies the signature.
+    JwtSignature(String),
+    /// `ERR_JWT_EXPIRED`: `exp` has passed, or `iat` is older than
+    /// `maxTokenAgeSeconds`.
+    JwtExpired {
+        /// `exp` or `iat`.
+        claim: &'static str,
+        /// What to check.
+        message: String,
+    },
+    /// `ERR_JWT_NOT_YET_VALID`: `nbf`, or `iat`, is in the future.
+    JwtNotYetValid {
+        /// `nbf` or `iat`.
+        claim: &'static str,
+        /// What to check.
+        message: String,
+    },
+    /// `ERR_JWT_CLAIM`: a claim (or the header's `typ`) is missing or
+    /// wrong.
+    JwtClaim {
+        /// The claim's name: `iss`, `aud`, `azp`, `typ`, `exp`, `iat`, `nbf`.
+        claim: &'static str,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// `ERR_JWKS_NO_KEY`: no key of the key set fits the token's `kid` and
+    /// `alg`, after a refetch when one was allowed.
+    JwksNoKey(String),
     /// `ERR_STORE`: a shared token store (the `store` option) failed, was
     /// slower than `storeTimeoutMs`, or answered something unusable. Only
     /// `onStoreError` sees it: the token then comes from the authorization
@@ -115,6 +147,22 @@ impl Error {
             Error::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
             Error::InvalidJwt(_) => "ERR_INVALID_JWT",
             Error::Store(_) => "ERR_STORE",
+            Error::JwtAlg(_) => "ERR_JWT_ALG",
+            Error::JwtSignature(_) => "ERR_JWT_SIGNATURE",
+            Error::JwtExpired { .. } => "ERR_JWT_EXPIRED",
+            Error::JwtNotYetValid { .. } => "ERR_JWT_NOT_YET_VALID",
+            Error::JwtClaim { .. } => "ERR_JWT_CLAIM",
+            Error::JwksNoKey(_) => "ERR_JWKS_NO_KEY",
+        }
+    }
+
+    /// The claim a verification failure is about, for `err.claim`.
+    pub fn claim(&self) -> Option<&'static str> {
+        match self {
+            Error::JwtExpired { claim, .. }
+            | Error::JwtNotYetValid { claim, .. }
+            | Error::JwtClaim { claim, .. } => Some(claim),
+            _ => None,
         }
     }
 
@@ -172,9 +220,15 @@ impl fmt::Display for Error {
                 f,
                 "the token store failed ({detail}); the token came from the authorization server instead"
             ),
-            Error::InvalidResponse(m) | Error::InvalidOptions(m) | Error::InvalidJwt(m) => {
-                f.write_str(m)
-            }
+            Error::InvalidResponse(m)
+            | Error::InvalidOptions(m)
+            | Error::InvalidJwt(m)
+            | Error::JwtAlg(m)
+            | Error::JwtSignature(m)
+            | Error::JwksNoKey(m)
+            | Error::JwtExpired { message: m, .. }
+            | Error::JwtNotYetValid { message: m, .. }
+            | Error::JwtClaim { message: m, .. } => f.write_str(m),
         }
     }
 }

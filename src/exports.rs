@@ -23,15 +23,33 @@ use web_sys::AbortSignal;
 /// `{ header, payload, signature }`.
 #[wasm_bindgen(js_name = decodeJwt, skip_typescript)]
 pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
+    with_token(&token, "decodeJwt", &mut |text| {
+        DECODER.with(|decoder| {
+            let mut decoder = decoder.borrow_mut();
+            let decoded = decoder.decode(text).map_err(to_js)?;
+            host::decoded_jwt(decoded.as_json(), &token, decoded.signature_start() as u32)
+                .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+        })
+    })
+}
+
+/// Runs `f` on `token` as text, copied into a reused buffer with one
+/// `encodeInto`; `function` names the caller in the error for a non-string.
+/// One copy for every caller (`dyn`, not generic): it is not small.
+pub(crate) fn with_token(
+    token: &JsValue,
+    function: &str,
+    f: &mut dyn FnMut(&str) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         if scratch.is_empty() {
             scratch.resize(jwt::MAX_TOKEN_LENGTH, 0);
         }
-        let text = match host::copy_token(&token, &mut scratch) {
+        let text = match host::copy_token(token, &mut scratch) {
             -1 => Err(Error::jwt(format!(
-                "decodeJwt expects the token as a string, got {}",
-                type_name(&token)
+                "{function} expects the token as a string, got {}",
+                type_name(token)
             ))),
             // Refused before copying: the length is all that was read.
             -2 => {
@@ -55,12 +73,7 @@ pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
             ),
         }
         .map_err(to_js)?;
-        DECODER.with(|decoder| {
-            let mut decoder = decoder.borrow_mut();
-            let decoded = decoder.decode(text).map_err(to_js)?;
-            host::decoded_jwt(decoded.as_json(), &token, decoded.signature_start() as u32)
-                .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
-        })
+        f(text)
     })
 }
 
@@ -278,6 +291,9 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("ClientCredentialsError");
     set(&err, "code", &e.code().into());
+    if let Some(claim) = e.claim() {
+        set(&err, "claim", &claim.into());
+    }
     let str_or_undefined =
         |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
     match &e {
@@ -319,7 +335,7 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     err.into()
 }
 
-fn type_name(v: &JsValue) -> String {
+pub(crate) fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         "null".into()
     } else if Array::is_array(v) {
@@ -349,13 +365,22 @@ pub(crate) struct Options<'a> {
 
 impl<'a> Options<'a> {
     pub(crate) fn new(v: &'a JsValue) -> Result<Self, Error> {
+        NAMES.with(|names| {
+            Self::read(
+                v,
+                names,
+                "fetchClientCredentialsToken expects an options object ({ tokenUrl, clientId, clientSecret, ... })",
+            )
+        })
+    }
+
+    /// Reads the options named in `names` (a comma-separated JS string);
+    /// `expects` says what the caller should pass when `v` is no object.
+    pub(crate) fn read(v: &'a JsValue, names: &JsValue, expects: &str) -> Result<Self, Error> {
         if !v.is_object() || Array::is_array(v) {
-            return Err(Error::options(format!(
-                "fetchClientCredentialsToken expects an options object ({{ tokenUrl, clientId, clientSecret, ... }}), got {}",
-                type_name(v)
-            )));
+            return Err(Error::options(format!("{expects}, got {}", type_name(v))));
         }
-        let text = text_of(&NAMES.with(|names| host::options_json(v, names))).ok_or_else(|| {
+        let text = text_of(&host::options_json(v, names)).ok_or_else(|| {
             Error::options("the options could not be read; use plain strings, numbers, booleans, arrays and objects")
         })?;
         let members = json::parse_object(&text)
@@ -367,6 +392,7 @@ impl<'a> Options<'a> {
     }
 
     /// The member `name`, unless absent or null.
+    #[inline(never)]
     pub(crate) fn get(&self, name: &str) -> Option<(Kind, &str)> {
         self.members
             .iter()
@@ -381,6 +407,7 @@ impl<'a> Options<'a> {
         Reflect::get(self.js, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
     }
 
+    #[inline(never)]
     pub(crate) fn string(&self, name: &str) -> Result<Option<String>, Error> {
         match self.get(name) {
             None => Ok(None),
@@ -394,13 +421,14 @@ impl<'a> Options<'a> {
         }
     }
 
-    fn required_string(&self, name: &str) -> Result<String, Error> {
+    pub(crate) fn required_string(&self, name: &str) -> Result<String, Error> {
         self.string(name)?
             .ok_or_else(|| Error::options(format!("{name} is required")))
     }
 
     /// A string or an array of strings.
-    fn strings(&self, name: &str) -> Result<Vec<String>, Error> {
+    #[inline(never)]
+    pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>, Error> {
         let wrong = || Error::options(format!("{name} must be a string or an array of strings"));
         match self.get(name) {
             None => Ok(Vec::new()),
@@ -417,6 +445,7 @@ impl<'a> Options<'a> {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn bool(&self, name: &str) -> Result<bool, Error> {
         match self.get(name) {
             None => Ok(false),
@@ -427,6 +456,7 @@ impl<'a> Options<'a> {
 
     /// A finite number. Read from the object itself, so the core needs no
     /// float parser.
+    #[inline(never)]
     pub(crate) fn number(&self, name: &str) -> Result<Option<f64>, Error> {
         match self.get(name) {
             None => Ok(None),
@@ -467,7 +497,8 @@ impl<'a> Options<'a> {
             .collect()
     }
 
-    fn signal(&self) -> Result<Option<AbortSignal>, Error> {
+    #[inline(never)]
+    pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Error> {
         let v = Reflect::get(self.js, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
         if v.is_undefined() || v.is_null() {
             return Ok(None);
@@ -495,6 +526,7 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// A URL, parsed by the host's WHATWG `URL`, as the core's [`Endpoint`].
+#[inline(never)]
 pub(crate) fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
     let invalid = || {
         Error::options(format!(

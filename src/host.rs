@@ -49,4 +49,17 @@ extern "C" {
         scope: Option<String>,
         raw: &str,
     ) -> JsValue;
+
+    /// `{ header, payload, data, signature, signatureError, claimsError }`
+    /// for `verifyJwt`: `json` parsed, the signing input and the signature
+    /// copied out of wasm memory (both are views, valid only during the
+    /// call), and the two verdicts the core holds back.
+    #[wasm_bindgen(catch)]
+    pub fn checked_jwt(
+        json: &str,
+        data: &[u8],
+        signature: &[u8],
+        signature_error: JsValue,
+        claims_error: JsValue,
+    ) -> Result<JsValue, JsValue>;
 }

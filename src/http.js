@@ -50,11 +50,12 @@ const EMPTY = new Uint8Array(0);
 /**
  * Sends a form POST (`form` given) or a GET, within `timeoutMs`, stopping
  * early if `caller` (an AbortSignal) aborts, with a `DPoP` proof header when
- * `dpop` is given. Resolves to `{ status, meta, body }` for the core: `meta`
+ * `dpop` is given. A GET without credentials follows redirects unless
+ * `follow` is false. Resolves to `{ status, meta, body }` for the core: `meta`
  * is `type \n location \n retry-after \n www-authenticate \n dpop-nonce`,
  * or empty for a 2xx without DPoP.
  */
-export async function send(url, authorization, form, timeoutMs, caller, dpop) {
+export async function send(url, authorization, form, timeoutMs, caller, dpop, follow = true) {
   if (caller?.aborted) throw hostError(ABORTED, "", 0);
   const entry = takeController();
   const { controller } = entry;
@@ -77,7 +78,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop) {
         headers,
         body: form,
         // Credentials never follow a redirect to another URL.
-        redirect: form === undefined && !authorization && !dpop ? "follow" : "manual",
+        redirect: follow && form === undefined && !authorization && !dpop ? "follow" : "manual",
         signal: controller.signal,
       });
     } catch (e) {

@@ -102,9 +102,9 @@ pub struct Decoded<'d> {
     signature_start: usize,
 }
 
-impl Decoded<'_> {
+impl<'d> Decoded<'d> {
     /// Header and payload as `{"header":…,"payload":…}`.
-    pub fn as_json(&self) -> &str {
+    pub fn as_json(&self) -> &'d str {
         self.json
     }
 
@@ -112,6 +112,16 @@ impl Decoded<'_> {
     /// [`DecodedJwt::signature_start`]).
     pub fn signature_start(&self) -> usize {
         self.signature_start
+    }
+
+    /// The header's JSON text.
+    pub fn header_json(&self) -> &'d str {
+        &self.json[self.header.clone()]
+    }
+
+    /// The payload's JSON text.
+    pub fn payload_json(&self) -> &'d str {
+        &self.json[self.payload.clone()]
     }
 }
 

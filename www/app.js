@@ -1,6 +1,6 @@
 // The demo page's logic: form handling and rendering only. Every OAuth and JWT
 // operation is the package's own, imported from its build as a user would.
-import { fetchClientCredentialsToken, decodeJwt } from "/dist/browser.mjs";
+import { fetchClientCredentialsToken, decodeJwt, JwksClient, verifyJwt } from "/dist/browser.mjs";
 
 /** The access token of the seed tutorial's Keycloak response (long expired; decoding needs no key). */
 const SEED_TOKEN = [
@@ -56,6 +56,7 @@ const el = {
   expiryBar: $("expiry-bar"),
   expiryFill: $("expiry-fill"),
   tokenClaims: $("token-claims"),
+  signatureStatus: $("signature-status"),
   rawResponse: $("raw-response"),
   accessToken: $("access-token"),
   copyToken: $("copy-token"),
@@ -316,6 +317,33 @@ function startCountdown(expiresAt, lifetimeMs) {
   countdownTimer = setInterval(tick, 250);
 }
 
+/** One JwksClient per issuer, as a resource server keeps one: its keys are fetched once. */
+const keySets = new Map();
+
+/**
+ * Verifies the token as Resource Server B would, with verifyJwt against the JWKS of the
+ * configured issuer (found by discovery), and says so, or why not.
+ */
+async function checkSignature(accessToken) {
+  const status = el.signatureStatus;
+  const { issuer } = config;
+  if (typeof issuer !== "string") {
+    status.textContent = "Signature not checked: no issuer is configured.";
+    return;
+  }
+  status.textContent = "Checking the signature with the issuer's JWKS…";
+  let text;
+  try {
+    let jwks = keySets.get(issuer);
+    if (jwks === undefined) keySets.set(issuer, (jwks = new JwksClient({ issuer })));
+    const { header } = await verifyJwt(accessToken, { jwks, issuer, audience: false });
+    text = `✓ Signature verified by the issuer's JWKS (${header.alg}, key ${header.kid ?? "without kid"}).`;
+  } catch (err) {
+    text = `✗ Signature not verified: ${err.code ?? err.name}: ${err.message}`;
+  }
+  if (current?.accessToken === accessToken) status.textContent = text;
+}
+
 function showToken(token) {
   current = token;
   renderJson(el.rawResponse, token.raw);
@@ -331,6 +359,9 @@ function showToken(token) {
       h("p", { class: "muted", text: `The access token is not a JWT, so there is nothing to decode (${err.code ?? err.name}).` }),
     );
   }
+
+  if (decoded !== undefined) checkSignature(token.accessToken);
+  else el.signatureStatus.textContent = "";
 
   const expiresAt = token.expiresAt ?? (typeof decoded?.payload.exp === "number" ? decoded.payload.exp * 1000 : undefined);
   const lifetime = token.expiresIn !== undefined

@@ -242,6 +242,12 @@ export type ErrorCode =
   | "ERR_INVALID_RESPONSE"
   | "ERR_INVALID_OPTIONS"
   | "ERR_INVALID_JWT"
+  | "ERR_JWT_ALG"
+  | "ERR_JWT_SIGNATURE"
+  | "ERR_JWT_EXPIRED"
+  | "ERR_JWT_NOT_YET_VALID"
+  | "ERR_JWT_CLAIM"
+  | "ERR_JWKS_NO_KEY"
   | "ERR_STORE";
 
 interface ErrorBase extends Error {
@@ -270,11 +276,18 @@ export interface HttpError extends ErrorBase {
 }
 
 export interface PlainError extends ErrorBase {
-  code: Exclude<ErrorCode, "ERR_OAUTH" | "ERR_HTTP">;
+  code: Exclude<ErrorCode, "ERR_OAUTH" | "ERR_HTTP" | "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID">;
+}
+
+/** A claim (or the header's `typ`) is missing or wrong, or a time claim failed. */
+export interface JwtClaimError extends ErrorBase {
+  code: "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID";
+  /** The claim: `iss`, `aud`, `azp`, `typ`, `exp`, `nbf` or `iat`. */
+  claim: string;
 }
 
 /** What every function of this package throws or rejects with. Narrow on `code`. */
-export type ClientCredentialsError = OAuthError | HttpError | PlainError;
+export type ClientCredentialsError = OAuthError | HttpError | JwtClaimError | PlainError;
 
 /**
  * Requests an access token with the Client Credentials grant (RFC 6749 §4.4).
@@ -313,3 +326,127 @@ export class TokenClient {
  * Throws a {@link ClientCredentialsError} with code `ERR_INVALID_JWT`.
  */
 export function decodeJwt<P extends JwtPayload = JwtPayload>(token: string): DecodedJwt<P>;
+
+/** A JSON Web Key (RFC 7517), as a JWKS endpoint serves it. */
+export interface Jwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: string[];
+  [parameter: string]: JsonValue | undefined;
+}
+
+/** A JSON Web Key Set (RFC 7517 §5). */
+export interface JwkSet {
+  keys: Jwk[];
+}
+
+/** The algorithms `verifyJwt` can check. */
+export type JwsAlgorithm =
+  | "RS256" | "RS384" | "RS512"
+  | "PS256" | "PS384" | "PS512"
+  | "ES256" | "ES384" | "ES512"
+  | "EdDSA"
+  | "HS256" | "HS384" | "HS512";
+
+export interface JwksClientOptionsBase {
+  /** Fetch again for an unknown `kid` at most once per this many seconds. Default 30. */
+  cooldownSeconds?: number;
+  /** Fetch again after this many seconds. Default 600. */
+  maxAgeSeconds?: number;
+  /** Limit for each request (discovery, key set), in milliseconds. Default 5000. */
+  timeoutMs?: number;
+  /** Aborts the client's requests. */
+  signal?: AbortSignal;
+  /** Allow plain http to a non-loopback host. */
+  allowInsecureHttp?: boolean;
+}
+
+export type JwksClientOptions = JwksClientOptionsBase &
+  (
+    | { /** The issuer, whose metadata names `jwks_uri`; its `issuer` must equal this exactly. */ issuer: string; jwksUri?: undefined }
+    | { /** The key set's URL, e.g. `https://sso.example/realms/sivalabs/protocol/openid-connect/certs`. */ jwksUri: string; issuer?: undefined }
+  );
+
+/**
+ * A remote key set, cached, with a single shared fetch. Keys are fetched again after
+ * `maxAgeSeconds`, and for an unknown `kid` at most once per `cooldownSeconds`. A failed fetch
+ * is not cached; keys already known stay in use.
+ */
+export class JwksClient {
+  constructor(options: JwksClientOptions);
+  /** The key set's URL, once known. */
+  readonly jwksUri: string | undefined;
+  /** Fetches the key set now (or joins the fetch in flight). */
+  reload(): Promise<void>;
+  /** Frees the wasm memory of this client. */
+  free(): void;
+}
+
+export interface VerifyJwtOptions {
+  /** A JwksClient, or a JWK Set object. Pass this or `key`. */
+  jwks?: JwksClient | JwkSet;
+  /** A CryptoKey or a JWK object. Pass this or `jwks`. */
+  key?: CryptoKey | Jwk;
+  /** The exact `iss` to accept. */
+  issuer: string;
+  /** Any one of these must be in `aud`; `false` skips the check, explicitly. */
+  audience: string | readonly string[] | false;
+  /** Default: every asymmetric algorithm. HS256/384/512 only when listed, with a secret key. */
+  algorithms?: readonly JwsAlgorithm[];
+  /** Default 30. */
+  clockToleranceSeconds?: number;
+  /** Refuse tokens whose `iat` is older than this. */
+  maxTokenAgeSeconds?: number;
+  /** Require this header `typ` (e.g. `"at+jwt"`, RFC 9068). */
+  typ?: string;
+  /** Require this `azp`. */
+  authorizedParty?: string;
+  /** The time to check against, for tests. */
+  currentDate?: Date;
+}
+
+export interface VerifiedJwt<P extends JwtPayload = JwtPayload> {
+  header: JwtHeader & { alg: JwsAlgorithm };
+  payload: P;
+}
+
+/**
+ * Verifies a JWS JWT: structure, header, key, signature, then claims (`iss` exactly, `aud`,
+ * `exp` required, `nbf`, `iat`). Rejects with a {@link ClientCredentialsError}: `ERR_INVALID_JWT`,
+ * `ERR_JWT_ALG`, `ERR_JWT_SIGNATURE`, `ERR_JWT_EXPIRED`, `ERR_JWT_NOT_YET_VALID`, `ERR_JWT_CLAIM`
+ * (with `claim`), `ERR_JWKS_NO_KEY`, `ERR_INVALID_OPTIONS`, or a transport error of the key set.
+ */
+export function verifyJwt<P extends JwtPayload = JwtPayload>(token: string, options: VerifyJwtOptions): Promise<VerifiedJwt<P>>;
+
+/** Realm roles of a Keycloak token (`realm_access.roles`); `[]` if absent or malformed. */
+export function realmRoles(payload: JwtPayload): string[];
+/** Roles of a Keycloak token for one client (`resource_access[client].roles`); `[]` if absent. */
+export function clientRoles(payload: JwtPayload, client: string): string[];
+/** Scopes of a token: `scope` (space-separated) or `scp` (an array); `[]` if absent. */
+export function scopes(payload: JwtPayload): string[];
+
+export interface AuthorizeRequestOptions extends VerifyJwtOptions {
+  /** Realm roles the token must all have. */
+  realmRoles?: readonly string[];
+  /** Client roles the token must all have, per client: `{ "archive-api": ["reader"] }`. */
+  clientRoles?: Readonly<Record<string, readonly string[]>>;
+  /** Scopes the token must all have. */
+  scopes?: readonly string[];
+  /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3): names the protection space. */
+  realm?: string;
+}
+
+export type AuthorizeResult<P extends JwtPayload = JwtPayload> =
+  | { ok: true; header: JwtHeader & { alg: JwsAlgorithm }; payload: P; token: string }
+  | {
+      ok: false;
+      /** 401 (missing or invalid token), 400 (malformed Authorization), 403 (missing role or scope), 503 (keys unavailable). */
+      status: 400 | 401 | 403 | 503;
+      /** A ready response with `WWW-Authenticate` (RFC 6750 §3); it never echoes the token. */
+      response: Response;
+    };
+
+/** Checks the bearer token of a fetch API `Request`, then the required roles and scopes. Bad options reject with `ERR_INVALID_OPTIONS`. */
+export function authorizeRequest<P extends JwtPayload = JwtPayload>(request: Request, options: AuthorizeRequestOptions): Promise<AuthorizeResult<P>>;

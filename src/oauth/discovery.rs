@@ -44,6 +44,18 @@ pub fn check_issuer(issuer: &str) -> Result<(), Error> {
 ///
 /// `Ok(None)` means "not found here, try the next URL".
 pub fn parse_metadata(res: &HttpResponse, expected_issuer: &str) -> Result<Option<String>, Error> {
+    metadata_member(res, expected_issuer, "token_endpoint", "tokenUrl")
+}
+
+/// Reads the URL `name` (such as `jwks_uri`) from a metadata response, with
+/// the same issuer check as [`parse_metadata`]; `instead` is the option to
+/// pass when the metadata lacks it.
+pub fn metadata_member(
+    res: &HttpResponse,
+    expected_issuer: &str,
+    name: &str,
+    instead: &str,
+) -> Result<Option<String>, Error> {
     if res.status == 404 || res.status == 410 {
         return Ok(None);
     }
@@ -74,8 +86,10 @@ pub fn parse_metadata(res: &HttpResponse, expected_issuer: &str) -> Result<Optio
             excerpt(expected_issuer)
         )));
     }
-    string("token_endpoint").map(Some).ok_or_else(|| {
-        Error::response("the issuer's metadata has no token_endpoint; pass tokenUrl instead")
+    string(name).map(Some).ok_or_else(|| {
+        Error::response(format!(
+            "the issuer's metadata has no {name}; pass {instead} instead"
+        ))
     })
 }
 

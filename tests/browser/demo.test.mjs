@@ -129,6 +129,10 @@ describe("demo page: get a token", () => {
     assert.ok(clientRoles.some((c) => c.includes("account") && c.includes("manage-account")), clientRoles.join(", "));
     assert.match(await byTestId(page, "token-result", "summary").textContent(), /service-account-archival-service/);
 
+    // The page checks the token as a resource server would: verifyJwt with the issuer's JWKS.
+    await page.waitForFunction(() => /^[✓✗]/.test(document.querySelector('[data-testid="signature-status"]').textContent), null, { timeout: 10000 });
+    assert.match(await byTestId(page, "signature-status").textContent(), new RegExp(`^✓ Signature verified by the issuer's JWKS \\(RS256, key ${header.kid}\\)`));
+
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(consoleErrors, []);
   });
@@ -498,6 +502,9 @@ describe("demo page against a real Keycloak (npm start -- --keycloak)", () => {
     assert.ok(clientRoles.some((c) => c.includes("archive-api") && c.includes("archives:read")), clientRoles.join(", "));
     const raw = JSON.parse(await byTestId(page, "raw-response").textContent());
     assert.equal(raw["not-before-policy"], 0);
+    // verifyJwt in the page, with Keycloak's JWKS found by discovery.
+    await page.waitForFunction(() => /^[✓✗]/.test(document.querySelector('[data-testid="signature-status"]').textContent), null, { timeout: 10000 });
+    assert.match(await byTestId(page, "signature-status").textContent(), /^✓ Signature verified by the issuer's JWKS \(RS256, key /);
 
     await byTestId(page, "call-api").click();
     await page.waitForFunction(() => /^\d{3}/.test(document.querySelector('[data-testid="api-status"]').textContent));

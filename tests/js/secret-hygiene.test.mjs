@@ -12,7 +12,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { TokenClient, decodeJwt, fetchClientCredentialsToken } from "client-credentials";
+import { JwksClient, TokenClient, authorizeRequest, decodeJwt, fetchClientCredentialsToken, verifyJwt } from "client-credentials";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { closeAll, httpServer, rawServer } from "../support/hand-server.mjs";
 
@@ -368,5 +369,43 @@ describe("TokenClient", () => {
       assert.ok(!text.includes(clientSecret), `the secret shows: ${text}`);
     }
     working.free();
+  });
+});
+
+describe("verifyJwt and authorizeRequest", () => {
+  test("no verification error, and no refusal response, shows the token", async () => {
+    const { privateKey, publicKey } = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "canary" };
+    const other = (await generateKeyPair("RS256")).privateKey;
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims, key = privateKey, kid = "canary") =>
+      new SignJWT({ iss: "https://iss.example", aud: "api", exp: now + 60, sub: "ACCESS-TOKEN-canary-payload", ...claims }).setProtectedHeader({ alg: "RS256", kid }).sign(key);
+    const cases = {
+      expired: await sign({ exp: now - 3600 }),
+      "not yet valid": await sign({ nbf: now + 3600 }),
+      "wrong issuer": await sign({ iss: "https://evil.example" }),
+      "wrong audience": await sign({ aud: "other" }),
+      "bad signature": await sign({}, other),
+      "unknown kid": await sign({}, privateKey, "nobody"),
+      "not a JWT": `${TOKEN}.x`,
+    };
+    const options = { jwks: { keys: [jwk] }, issuer: "https://iss.example", audience: "api" };
+    for (const [name, token] of Object.entries(cases)) {
+      const err = await failure(verifyJwt(token, options));
+      assertClean(err, PLAIN_SECRET, `verifyJwt: ${name}`);
+      for (const [where, text] of views(err)) {
+        assert.ok(!text.includes(token) && !text.includes(token.split(".")[2]), `verifyJwt ${name}: the token shows in ${where}`);
+        assert.ok(!text.includes("ACCESS-TOKEN-canary"), `verifyJwt ${name}: a claim shows in ${where}`);
+      }
+      const result = await authorizeRequest(new Request("https://api.example/", { headers: { authorization: `Bearer ${token}` } }), options);
+      assert.equal(result.ok, false);
+      const shown = `${await result.response.text()} ${JSON.stringify([...result.response.headers])}`;
+      assert.ok(!shown.includes(token.split(".")[1]) && !shown.includes("ACCESS-TOKEN-canary"), `authorizeRequest ${name}: ${shown}`);
+    }
+    // A JwksClient that cannot reach its keys: the transport error names no token either.
+    const jwks = new JwksClient({ jwksUri: "http://127.0.0.1:9/certs", timeoutMs: 500 });
+    const err = await failure(verifyJwt(cases.expired, { ...options, jwks }));
+    assertClean(err, PLAIN_SECRET, "JwksClient transport");
+    for (const [where, text] of views(err)) assert.ok(!text.includes(cases.expired.split(".")[1]), where);
   });
 });

@@ -15,10 +15,10 @@ const version = (await run(workerd, ["--version"])).stdout.trim();
 
 describe(version, () => {
   let servers, server, ports, bundle;
-  const get = async (socket, path) => {
+  const get = async (socket, path, headers = {}) => {
     // A hang here would be a request waiting on another request's promise: bounded, so it fails.
-    const res = await fetch(`http://127.0.0.1:${ports[socket]}${path}`, { signal: AbortSignal.timeout(15_000) });
-    return { status: res.status, body: await res.json() };
+    const res = await fetch(`http://127.0.0.1:${ports[socket]}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
+    return { status: res.status, body: await res.json(), challenge: res.headers.get("www-authenticate") };
   };
 
   before(async () => {
@@ -41,7 +41,7 @@ describe(version, () => {
     });
     copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
     const capnp = (s) => s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
-    const vars = { TOKEN_URL: servers.as.tokenUrl, CLIENT_ID: servers.clientId, CLIENT_SECRET: servers.clientSecret, API_URL: servers.api.url };
+    const vars = { TOKEN_URL: servers.as.tokenUrl, CLIENT_ID: servers.clientId, CLIENT_SECRET: servers.clientSecret, API_URL: servers.api.url, ISSUER: servers.as.issuer, JWKS_URI: servers.as.jwksUri, AUDIENCE: `${servers.as.issuer}/account` };
     const config = readFileSync(join(FIXTURES, "workerd", "config.capnp"), "utf8").replace(/@(\w+)@/g, (_, k) => capnp(vars[k]));
     writeFileSync(join(dir, "config.capnp"), config);
     server = serveWorkerd(workerd, dir, ["example", "driver"]);
@@ -87,6 +87,37 @@ describe(version, () => {
     assert.equal(servers.api.requests[0].status, 200);
     assert.equal(servers.as.stats.tokenRequests, 0, "the token from the fetch handler was reused");
     assert.match(server.output(), /cron "\*\/5 \* \* \* \*": 2 archives/);
+  });
+
+  test("GET /archives: authorizeRequest with a JwksClient verifies tokens in workerd", { timeout: 30_000 }, async () => {
+    const { clientId, clientSecret } = servers;
+    const token = async (extra = {}) => {
+      const res = await fetch(servers.as.tokenUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` },
+        body: new URLSearchParams({ grant_type: "client_credentials", ...extra }),
+      });
+      return (await res.json()).access_token;
+    };
+    const good = await token();
+    const ok = await get("example", "/archives", { authorization: `Bearer ${good}` });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.caller, clientId);
+    const missing = await get("example", "/archives");
+    assert.equal(missing.status, 401);
+    assert.equal(missing.challenge, "Bearer");
+    const [h, p, s] = good.split(".");
+    const forged = await get("example", "/archives", { authorization: `Bearer ${h}.${p}.${s[0] === "A" ? "B" : "A"}${s.slice(1)}` });
+    assert.equal(forged.status, 401);
+    assert.match(forged.challenge, /error="invalid_token"/);
+    assert.ok(!JSON.stringify(forged.body).includes(p));
+    const malformed = await get("example", "/archives", { authorization: "Basic abc" });
+    assert.equal(malformed.status, 400);
+    // A token for another resource has neither the audience nor the account client role.
+    const other = await token({ resource: "https://other.example/api" });
+    const refused = await get("example", "/archives", { authorization: `Bearer ${other}` });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error, "invalid_token");
   });
 
   test("workerd refuses to compile wasm from bytes (why the entry imports the .wasm)", async () => {

@@ -28,6 +28,30 @@ fn codes_are_stable() {
         (Error::response("x"), "ERR_INVALID_RESPONSE"),
         (Error::options("x"), "ERR_INVALID_OPTIONS"),
         (Error::jwt("x"), "ERR_INVALID_JWT"),
+        (Error::JwtAlg("x".into()), "ERR_JWT_ALG"),
+        (Error::JwtSignature("x".into()), "ERR_JWT_SIGNATURE"),
+        (
+            Error::JwtExpired {
+                claim: "exp",
+                message: "x".into(),
+            },
+            "ERR_JWT_EXPIRED",
+        ),
+        (
+            Error::JwtNotYetValid {
+                claim: "nbf",
+                message: "x".into(),
+            },
+            "ERR_JWT_NOT_YET_VALID",
+        ),
+        (
+            Error::JwtClaim {
+                claim: "iss",
+                message: "x".into(),
+            },
+            "ERR_JWT_CLAIM",
+        ),
+        (Error::JwksNoKey("x".into()), "ERR_JWKS_NO_KEY"),
         (Error::Store("x".into()), "ERR_STORE"),
     ];
     for (error, code) in cases {

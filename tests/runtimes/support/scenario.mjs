@@ -17,7 +17,7 @@ export async function startServers({ corsOrigins = [] } = {}) {
     clientId,
     clientSecret,
     /** What smoke.mjs takes as its one argument. */
-    smokeArgs: JSON.stringify({ tokenUrl: as.tokenUrl, clientId, clientSecret, apiUrl: api.url }),
+    smokeArgs: JSON.stringify({ tokenUrl: as.tokenUrl, clientId, clientSecret, apiUrl: api.url, issuer: as.issuer, jwksUri: as.jwksUri }),
     close: () => Promise.all([as.close(), api.close()]),
   };
 }
@@ -43,6 +43,10 @@ export function assertSmoke(out, servers, { entry, tokenRequests }) {
   assert.equal(out.apiStatus, 200);
   assert.equal(out.apiBody.caller, servers.clientId);
   assert.deepEqual(out.wrongSecret, { name: "ClientCredentialsError", code: "ERR_OAUTH", error: "invalid_client", status: 401 });
+  // verifyJwt with a JwksClient, and authorizeRequest's answers, in this runtime's WebCrypto.
+  assert.deepEqual(out.verified, { alg: "RS256", azp: servers.clientId, roles: ["default-roles-sivalabs", "offline_access", "uma_authorization"] });
+  assert.deepEqual(out.tampered, "ERR_JWT_SIGNATURE");
+  assert.deepEqual(out.authorize, { ok: true, missing: 401, wrongRole: 403, challenge: 'Bearer error="insufficient_scope", error_description="a required realm role is missing"' });
   // fetchClientCredentialsToken, the TokenClient's one request, the wrong secret.
   assert.equal(tokenRequests, 3, "token requests");
 }

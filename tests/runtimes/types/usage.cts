@@ -12,5 +12,6 @@ export async function main(): Promise<string> {
   } finally {
     client.free();
     void cc.fetchClientCredentialsToken;
+    void [cc.verifyJwt, cc.JwksClient, cc.authorizeRequest, cc.realmRoles, cc.clientRoles, cc.scopes];
   }
 }

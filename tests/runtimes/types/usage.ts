@@ -2,8 +2,16 @@
 // "bundler" and "nodenext"): every option, every error code, narrowing on `err.code`.
 // Nothing here runs.
 import {
+  authorizeRequest,
+  clientRoles,
   decodeJwt,
   fetchClientCredentialsToken,
+  JwksClient,
+  realmRoles,
+  scopes,
+  verifyJwt,
+  type AuthorizeRequestOptions,
+  type VerifyJwtOptions,
   TokenClient,
   cacheStore,
   kvStore,
@@ -94,9 +102,16 @@ function explain(err: ClientCredentialsError): string {
     case "ERR_INVALID_RESPONSE":
     case "ERR_INVALID_OPTIONS":
     case "ERR_INVALID_JWT":
+    case "ERR_JWT_ALG":
+    case "ERR_JWT_SIGNATURE":
+    case "ERR_JWKS_NO_KEY":
     case "ERR_STORE":
       // @ts-expect-error only ERR_OAUTH and ERR_HTTP carry a status
       return `${err.name} ${err.message} ${err.status}`;
+    case "ERR_JWT_CLAIM":
+    case "ERR_JWT_EXPIRED":
+    case "ERR_JWT_NOT_YET_VALID":
+      return `${err.claim}: ${err.message}`;
     default: {
       const unreachable: never = err;
       return unreachable;
@@ -104,7 +119,7 @@ function explain(err: ClientCredentialsError): string {
   }
 }
 
-const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT", "ERR_STORE"];
+const codes: ErrorCode[] = ["ERR_OAUTH", "ERR_HTTP", "ERR_NETWORK", "ERR_TIMEOUT", "ERR_ABORTED", "ERR_INVALID_RESPONSE", "ERR_INVALID_OPTIONS", "ERR_INVALID_JWT", "ERR_JWT_ALG", "ERR_JWT_SIGNATURE", "ERR_JWT_EXPIRED", "ERR_JWT_NOT_YET_VALID", "ERR_JWT_CLAIM", "ERR_JWKS_NO_KEY", "ERR_STORE"];
 
 interface KeycloakClaims extends JwtPayload {
   azp?: string;
@@ -145,6 +160,29 @@ export async function main(): Promise<void> {
   }
 }
 
+// Verification: a JwksClient from the issuer, verifyJwt, the role helpers and authorizeRequest.
+export async function resourceServer(request: Request): Promise<Response> {
+  const jwks = new JwksClient({ issuer: "https://sso.example/realms/sivalabs", cooldownSeconds: 30, maxAgeSeconds: 600, timeoutMs: 5_000 });
+  const byUri = new JwksClient({ jwksUri: "https://sso.example/realms/sivalabs/protocol/openid-connect/certs" });
+  // @ts-expect-error issuer or jwksUri, not both
+  new JwksClient({ issuer: "https://a", jwksUri: "https://a/certs" });
+  const options: VerifyJwtOptions = { jwks, issuer: "https://sso.example/realms/sivalabs", audience: ["archive-api"], algorithms: ["RS256", "EdDSA"], clockToleranceSeconds: 30, typ: "at+jwt", authorizedParty: "archival-service", currentDate: new Date() };
+  // @ts-expect-error audience is required (false to skip it)
+  const noAudience: VerifyJwtOptions = { jwks, issuer: "https://a" };
+  // @ts-expect-error not an algorithm
+  const badAlg: VerifyJwtOptions = { jwks, issuer: "https://a", audience: false, algorithms: ["none"] };
+  void [byUri, noAudience, badAlg];
+  const { header, payload } = await verifyJwt<KeycloakClaims>("token", options);
+  const alg: string = header.alg;
+  const roles: string[] = [...realmRoles(payload), ...clientRoles(payload, "archive-api"), ...scopes(payload)];
+  await verifyJwt("token", { jwks: { keys: [{ kty: "RSA", n: "...", e: "AQAB" }] }, issuer: "https://a", audience: false });
+  void [alg, roles];
+  const authz: AuthorizeRequestOptions = { ...options, realmRoles: ["archiver"], clientRoles: { "archive-api": ["reader"] }, scopes: ["archive:read"] };
+  const result = await authorizeRequest(request, authz);
+  if (!result.ok) return result.response;
+  const subject: string | undefined = result.payload.sub;
+  return new Response(subject ?? "");
+}
 // A shared store: the adapters, or your own object.
 declare const ioredisLike: { call(...args: unknown[]): Promise<unknown> };
 declare const nodeRedisLike: { sendCommand(args: string[]): Promise<unknown> };

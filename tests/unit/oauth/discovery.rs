@@ -80,3 +80,29 @@ fn issuer_option_rules() {
     assert!(check_issuer("https://as.example/r?x=1").is_err());
     assert!(check_issuer("https://as.example/r#f").is_err());
 }
+
+#[test]
+fn reads_jwks_uri_with_the_same_issuer_check() {
+    let body = r#"{"issuer":"https://as.example/r","jwks_uri":"https://as.example/r/certs"}"#;
+    assert_eq!(
+        metadata_member(
+            &res(200, body),
+            "https://as.example/r",
+            "jwks_uri",
+            "jwksUri"
+        )
+        .unwrap(),
+        Some("https://as.example/r/certs".to_owned())
+    );
+    let err = metadata_member(
+        &res(200, body),
+        "https://as.example/r/",
+        "jwks_uri",
+        "jwksUri",
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "ERR_INVALID_RESPONSE");
+    let err =
+        metadata_member(&res(200, r#"{"issuer":"x"}"#), "x", "jwks_uri", "jwksUri").unwrap_err();
+    assert!(err.to_string().contains("no jwks_uri; pass jwksUri"));
+}

@@ -1,0 +1,368 @@
+//! `verifyJwt`'s and `JwksClient`'s core, for `src/verify.js` to drive.
+//!
+//! As [`crate::session`] does for token requests, this module holds the
+//! validated options and decides, while JavaScript awaits: a
+//! [`JwtVerifier`] checks a token's structure, header and claims in one
+//! crossing; a [`KeySource`] holds a key set (fixed, or remote with its
+//! discovery and refresh timing) and names the keys that may verify a
+//! token, as clean JWK texts for WebCrypto to import.
+
+use crate::error::{Error, ResponseHints};
+use crate::exports::{parse_url, to_js, with_token, Options};
+use crate::host;
+use crate::json::Kind;
+use crate::jwk::{Alg, KeySet, Refresh};
+use crate::oauth::{check_timeout, discovery, HttpResponse};
+use crate::verify::{Audience, Policy, Verifier};
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+/// `verifyJwt`'s option names, for [`crate::host::options_json`].
+const VERIFY_OPTIONS: &str =
+    "issuer,audience,algorithms,clockToleranceSeconds,maxTokenAgeSeconds,typ,authorizedParty";
+
+/// `JwksClient`'s option names.
+const JWKS_OPTIONS: &str =
+    "issuer,jwksUri,cooldownSeconds,maxAgeSeconds,timeoutMs,allowInsecureHttp";
+
+/// `timeoutMs` of a key set request when the caller gives none.
+const JWKS_TIMEOUT_MS: u32 = 5_000;
+
+/// A [`Verifier`] for JavaScript.
+#[wasm_bindgen(skip_typescript)]
+pub struct JwtVerifier {
+    inner: Verifier,
+}
+
+#[wasm_bindgen]
+impl JwtVerifier {
+    /// Validates `verifyJwt`'s options (those the core checks; the key
+    /// options are JavaScript's).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JwtVerifier, JsValue> {
+        policy(&options)
+            .map(|policy| JwtVerifier {
+                inner: Verifier::new(policy),
+            })
+            .map_err(to_js)
+    }
+
+    /// Checks `token` at `now_ms`; see [`host::checked_jwt`] for the result.
+    pub fn check(&mut self, token: JsValue, now_ms: f64) -> Result<JsValue, JsValue> {
+        let inner = &mut self.inner;
+        with_token(&token, "verifyJwt", &mut |text| {
+            let checked = inner.check(text, now_ms / 1000.0).map_err(to_js)?;
+            let data = &text.as_bytes()[..checked.signing_input_end];
+            host::checked_jwt(
+                checked.json,
+                data,
+                checked.signature,
+                checked.signature_error.map_or(JsValue::UNDEFINED, to_js),
+                checked.claims.err().map_or(JsValue::UNDEFINED, to_js),
+            )
+            .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+        })
+    }
+}
+
+fn policy(options: &JsValue) -> Result<Policy, Error> {
+    let names = JsValue::from_str(VERIFY_OPTIONS);
+    let o = Options::read(
+        options,
+        &names,
+        "verifyJwt expects an options object ({ issuer, audience, jwks or key, ... })",
+    )?;
+    let audience = match o.get("audience") {
+        Some((Kind::Bool, "false")) => Audience::Skip,
+        None => Audience::OneOf(Vec::new()),
+        Some(_) => Audience::OneOf(o.strings("audience")?),
+    };
+    Policy::new(
+        o.string("issuer")?,
+        audience,
+        &o.strings("algorithms")?,
+        o.number("clockToleranceSeconds")?,
+        o.number("maxTokenAgeSeconds")?,
+        o.string("typ")?,
+        o.string("authorizedParty")?,
+    )
+}
+
+/// A key set: fixed (a JWKS or a JWK the caller passed) or remote (a
+/// `JwksClient`'s, with discovery and [`Refresh`] timing).
+#[wasm_bindgen(skip_typescript)]
+pub struct KeySource {
+    keys: KeySet,
+    /// With `issuer`, until discovery names the key set's URL.
+    issuer: Option<String>,
+    url: Option<String>,
+    allow_insecure_http: bool,
+    timeout_ms: u32,
+    signal: Option<AbortSignal>,
+    refresh: Refresh,
+}
+
+#[wasm_bindgen]
+impl KeySource {
+    /// Validates `JwksClient`'s options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<KeySource, JsValue> {
+        remote(&options).map_err(to_js)
+    }
+
+    /// A fixed key set from JSON text: a JWKS, or with `single` one JWK.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(text: &str, single: bool) -> Result<KeySource, JsValue> {
+        let keys = if single {
+            KeySet::single(text).map_err(|why| format!("key: the JWK {why}"))
+        } else {
+            KeySet::parse(text).map_err(|why| format!("jwks: the key set {why}"))
+        }
+        .map_err(|m| to_js(Error::options(m)))?;
+        let mut refresh = Refresh::new(f64::INFINITY, f64::INFINITY);
+        refresh.loaded(0.0);
+        refresh.attempted(0.0);
+        Ok(KeySource {
+            keys,
+            issuer: None,
+            url: None,
+            allow_insecure_http: false,
+            timeout_ms: JWKS_TIMEOUT_MS,
+            signal: None,
+            refresh,
+        })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn signal(&self) -> Option<AbortSignal> {
+        self.signal.clone()
+    }
+
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> u32 {
+        self.timeout_ms
+    }
+
+    /// How long a caller waits for a key set request someone else started
+    /// (discovery and the request, each within `timeoutMs`, plus a second),
+    /// as `TokenClient` does, so a finished Workers request can't hang it.
+    #[wasm_bindgen(getter, js_name = joinLimitMs)]
+    pub fn join_limit_ms(&self) -> u32 {
+        self.timeout_ms
+            .saturating_mul(2)
+            .saturating_add(1000)
+            .min(i32::MAX as u32)
+    }
+
+    /// The key set's URL, once known.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> Option<String> {
+        self.url.clone()
+    }
+
+    /// The `index`th metadata URL to try while the key set's URL is not
+    /// known; `undefined` when it is.
+    #[wasm_bindgen(js_name = metadataUrl)]
+    pub fn metadata_url(&self, index: usize) -> Option<String> {
+        if self.url.is_some() {
+            return None;
+        }
+        discovery::metadata_urls(self.issuer.as_deref()?)
+            .into_iter()
+            .nth(index)
+    }
+
+    /// Reads the answer to [`KeySource::metadata_url`]`(index)`: true when
+    /// it named `jwks_uri` (of the same issuer, exactly), false to try the
+    /// next URL.
+    pub fn discovered(&mut self, index: usize, status: u16, body: &[u8]) -> Result<bool, JsValue> {
+        let issuer = self.issuer.as_deref().unwrap_or_default();
+        let found =
+            discovery::metadata_member(&response(status, body), issuer, "jwks_uri", "jwksUri")
+                .map_err(to_js)?;
+        let Some(url) = found else {
+            if index + 1 < discovery::metadata_urls(issuer).len() {
+                return Ok(false);
+            }
+            return Err(to_js(Error::Http {
+                status: 404,
+                body: String::new(),
+                hints: ResponseHints::default(),
+            }));
+        };
+        let url = parse_url("the metadata's jwks_uri", &url)
+            .and_then(|e| e.check("the metadata's jwks_uri", self.allow_insecure_http))
+            .map_err(to_js)?;
+        self.url = Some(url.href);
+        Ok(true)
+    }
+
+    /// Whether the keys must be fetched before use (none yet, or too old).
+    pub fn due(&self, now_ms: f64) -> bool {
+        self.refresh.due(now_ms)
+    }
+
+    /// Whether a token with an unknown key may cause a fetch now.
+    #[wasm_bindgen(js_name = mayRefetch)]
+    pub fn may_refetch(&self, now_ms: f64) -> bool {
+        self.refresh.may_refetch(now_ms)
+    }
+
+    /// Records that a fetch starts at `now_ms`.
+    pub fn attempted(&mut self, now_ms: f64) {
+        self.refresh.attempted(now_ms);
+    }
+
+    /// Reads the key set response that arrived at `now_ms` (`meta` as
+    /// `src/http.js` gives it); the keys replace the old ones only if it is
+    /// a key set.
+    pub fn accept(
+        &mut self,
+        status: u16,
+        meta: &str,
+        body: &[u8],
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let url = self.url.as_deref().unwrap_or_default();
+        // `meta` starts with the response type (see `src/http.js`).
+        if meta.starts_with("opaqueredirect") || (300..400).contains(&status) {
+            return Err(to_js(Error::response(format!(
+                "the key set at {} answered with a redirect, which is not followed; set jwksUri to the final URL",
+                crate::error::excerpt(url)
+            ))));
+        }
+        if !(200..300).contains(&status) {
+            return Err(to_js(Error::Http {
+                status,
+                body: crate::error::excerpt(&String::from_utf8_lossy(body)),
+                hints: ResponseHints::default(),
+            }));
+        }
+        let keys = core::str::from_utf8(body)
+            .map_err(|_| "is not UTF-8".to_owned())
+            .and_then(KeySet::parse)
+            .map_err(|why| {
+                to_js(Error::response(format!(
+                    "the key set at {} {why}; check jwksUri (or issuer)",
+                    crate::error::excerpt(url)
+                )))
+            })?;
+        self.keys = keys;
+        self.refresh.loaded(now_ms);
+        Ok(())
+    }
+
+    /// The keys that may verify a token signed with `alg` naming `kid`, as
+    /// clean JWK texts joined by newlines (a JWK text has none); empty when
+    /// none fits.
+    pub fn select(&self, alg: &str, kid: Option<String>) -> String {
+        let Some(alg) = Alg::from_name(alg) else {
+            return String::new();
+        };
+        let mut out = String::new();
+        for key in self.keys.select(alg, kid.as_deref()) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(key.import_json());
+        }
+        out
+    }
+
+    /// The `ERR_JWKS_NO_KEY` (or, for a key the caller chose, `ERR_JWT_ALG`)
+    /// error for a token no key fits.
+    #[wasm_bindgen(js_name = noKey)]
+    pub fn no_key(&self, alg: &str, kid: Option<String>, fixed_key: bool) -> JsValue {
+        let Some(alg) = Alg::from_name(alg) else {
+            return to_js(Error::JwtAlg("the token's alg is not supported".into()));
+        };
+        if fixed_key {
+            return to_js(key_misfit(alg.name()));
+        }
+        to_js(self.keys.no_key(alg, kid.as_deref()))
+    }
+}
+
+fn remote(options: &JsValue) -> Result<KeySource, Error> {
+    let names = JsValue::from_str(JWKS_OPTIONS);
+    let o = Options::read(
+        options,
+        &names,
+        "JwksClient expects an options object ({ issuer } or { jwksUri }, ...)",
+    )?;
+    let allow_insecure_http = o.bool("allowInsecureHttp")?;
+    let (issuer, url) = match (o.string("issuer")?, o.string("jwksUri")?) {
+        (Some(_), Some(_)) => {
+            return Err(Error::options("pass either jwksUri or issuer, not both"))
+        }
+        (None, None) => {
+            return Err(Error::options(
+                "jwksUri is required (or issuer, to find it by discovery)",
+            ))
+        }
+        (Some(issuer), None) => {
+            discovery::check_issuer(&issuer)?;
+            parse_url("issuer", &issuer)?.check("issuer", allow_insecure_http)?;
+            (Some(issuer), None)
+        }
+        (None, Some(url)) => (
+            None,
+            Some(
+                parse_url("jwksUri", &url)?
+                    .check("jwksUri", allow_insecure_http)?
+                    .href,
+            ),
+        ),
+    };
+    let seconds = |name: &str, default: f64| match o.number(name)? {
+        None => Ok(default),
+        Some(s) if (0.0..=86_400.0).contains(&s) => Ok(s),
+        Some(_) => Err(Error::options(format!(
+            "{name} must be a number of seconds from 0 to 86400"
+        ))),
+    };
+    let cooldown = seconds("cooldownSeconds", 30.0)?;
+    let max_age = seconds("maxAgeSeconds", 600.0)?;
+    let timeout_ms = match o.number("timeoutMs")? {
+        None => JWKS_TIMEOUT_MS,
+        some => check_timeout(some)?,
+    };
+    Ok(KeySource {
+        keys: KeySet::default(),
+        issuer,
+        url,
+        allow_insecure_http,
+        timeout_ms,
+        signal: o.signal()?,
+        refresh: Refresh::new(cooldown * 1000.0, max_age * 1000.0),
+    })
+}
+
+fn response(status: u16, body: &[u8]) -> HttpResponse {
+    HttpResponse {
+        status,
+        body: body.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Errors that `src/verify.js` meets, built here so that codes and
+/// messages have one source: `kind` 0, no candidate key verified the
+/// signature; 1, a bad option JavaScript reads (`detail` says which); 2,
+/// the caller's key does not fit the token's alg (`detail`).
+#[wasm_bindgen(js_name = verifyError, skip_typescript)]
+pub fn verify_error(kind: u8, detail: &str) -> JsValue {
+    to_js(match kind {
+        0 => Error::JwtSignature(
+            "the signature does not verify with the issuer's key; the token was altered, or signed by another key".into(),
+        ),
+        1 => Error::options(detail),
+        _ => key_misfit(detail),
+    })
+}
+
+fn key_misfit(alg: &str) -> Error {
+    Error::JwtAlg(format!(
+        "the token's alg {alg} does not fit the key (its type, curve or size, RSA ≥ 2048 bits; or its alg, use or key_ops)"
+    ))
+}

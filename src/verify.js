@@ -1,0 +1,373 @@
+// verifyJwt, JwksClient and authorizeRequest: the resource-server half,
+// the core's JwtVerifier and KeySource driven over src/http.js (the key set
+// requests) and src/webcrypto.js (the signatures).
+//
+// The core decides: the token's structure, header and claims, which keys
+// may verify it, when a remote key set is fetched again, and every error.
+// What stays here is what only JavaScript can do: awaiting, sharing one
+// key set request among concurrent callers, keeping imported CryptoKeys,
+// and reading a fetch API Request and answering it with a Response.
+import { JwtVerifier, KeySource, verifyError } from "./client_credentials.js";
+import { send } from "./http.js";
+import { cryptoKeyFits, importKey, verifySignature } from "./webcrypto.js";
+
+const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
+
+/**
+ * The CryptoKeys that may verify a token signed with `alg` naming `kid`,
+ * imported once per (alg, kid) and kept until the key set changes: the array
+ * itself once imported (so a warm call awaits nothing), a promise of it
+ * before. Keys that WebCrypto refuses to import (a malformed modulus) are
+ * left out.
+ */
+function imported(source, cache, alg, kid) {
+  const id = kid === undefined ? alg : `${alg}\n${kid}`;
+  const cached = cache.get(id);
+  if (cached !== undefined) return cached;
+  const texts = source.select(alg, kid);
+  if (texts === "") return NONE;
+  const keys = Promise.all(texts.split("\n").map((jwk) => importKey(jwk, alg).catch(() => undefined))).then((list) => {
+    const usable = list.filter((key) => key !== undefined);
+    if (cache.get(id) === keys) cache.set(id, usable);
+    return usable;
+  });
+  cache.set(id, keys);
+  return keys;
+}
+
+const NONE = [];
+
+/** `JwksClient`'s key lookup, for `candidates` only (set by the class's static block). */
+let keysOf;
+
+/**
+ * A remote JSON Web Key Set (RFC 7517 §5), found from an `issuer` by
+ * discovery or given as `jwksUri`, for `verifyJwt`.
+ *
+ * - Keys and their imported CryptoKeys are kept, and fetched again after
+ *   `maxAgeSeconds`; a token with an unknown `kid` causes at most one fetch
+ *   per `cooldownSeconds`, so a flood of made-up `kid`s costs the issuer one
+ *   request per cooldown.
+ * - The first load and every refetch are shared by all concurrent callers;
+ *   a caller waits for someone else's at most `joinLimitMs` (as TokenClient),
+ *   so a finished Workers request can't hang the next one.
+ * - A failed fetch is not cached: with no keys yet, the next call fetches
+ *   again; with keys, they stay in use.
+ */
+export class JwksClient {
+  #source;
+  /** `alg \n kid` → Promise<CryptoKey[]>, for the current key set. */
+  #keys = new Map();
+  #loaded = false;
+  /** The fetch in flight: `{ id, promise }`. */
+  #flight;
+  #flights = 0;
+
+  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, allowInsecureHttp }` */
+  constructor(options) {
+    this.#source = new KeySource(options);
+  }
+
+  /** The key set's URL, once known (given, or found by discovery). */
+  get jwksUri() {
+    return this.#source.url;
+  }
+
+  /** Fetches the key set now (or joins the fetch in flight), for a warm start; rejects if it fails. */
+  reload() {
+    return this.#flight !== undefined ? this.#join(this.#flight) : this.#start();
+  }
+
+  /** Frees the client's wasm memory; the client can't be used after. */
+  free() {
+    this.#source.free();
+    this.#keys.clear();
+  }
+
+  static {
+    keysOf = (client, alg, kid) => client.#keysFor(alg, kid);
+  }
+
+  /** The keys for `alg` and `kid`: an array when they are at hand, else a promise of one. */
+  #keysFor(alg, kid) {
+    if (this.#loaded && this.#flight === undefined && !this.#source.due(Date.now())) {
+      const keys = imported(this.#source, this.#keys, alg, kid);
+      if (Array.isArray(keys) && keys.length > 0) return keys;
+    }
+    return this.#load(alg, kid);
+  }
+
+  async #load(alg, kid) {
+    const source = this.#source;
+    if (source.due(Date.now())) {
+      try {
+        await this.reload();
+      } catch (e) {
+        if (!this.#loaded) throw e;
+      }
+    }
+    let keys = await imported(source, this.#keys, alg, kid);
+    // An unknown key: join a fetch in flight, or start one once per cooldown.
+    if (keys.length === 0 && (this.#flight !== undefined || source.mayRefetch(Date.now()))) {
+      await this.reload();
+      keys = await imported(source, this.#keys, alg, kid);
+    }
+    if (keys.length === 0) throw source.noKey(alg, kid, false);
+    return keys;
+  }
+
+  #start() {
+    const id = ++this.#flights;
+    const settle = () => {
+      if (this.#flight?.id === id) this.#flight = undefined;
+    };
+    const source = this.#source;
+    source.attempted(Date.now());
+    const promise = this.#fetch().then(
+      () => {
+        settle();
+        this.#keys.clear();
+        this.#loaded = true;
+      },
+      (error) => {
+        settle();
+        throw error;
+      },
+    );
+    this.#flight = { id, promise };
+    return promise;
+  }
+
+  /** Discovery (once), then the key set, each within `timeoutMs`, through http.js. */
+  async #fetch() {
+    const source = this.#source;
+    const { signal, timeoutMs } = source;
+    for (let i = 0, url; (url = source.metadataUrl(i)) !== undefined; i++) {
+      const res = await send(url, undefined, undefined, timeoutMs, signal);
+      if (source.discovered(i, res.status, res.body)) break;
+    }
+    // The key set's URL is used as given: a redirect is an error, not followed.
+    const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false);
+    source.accept(res.status, res.meta, res.body, Date.now());
+  }
+
+  /** Waits for someone else's fetch, never longer than it can take; past that, replaces it (see TokenClient). */
+  async #join(flight) {
+    const gaveUp = {};
+    let timer;
+    const deadline = new Promise((resolve) => {
+      timer = setTimeout(resolve, this.#source.joinLimitMs, gaveUp);
+    });
+    try {
+      const winner = await Promise.race([flight.promise, deadline]);
+      if (winner !== gaveUp) return winner;
+    } finally {
+      clearTimeout(timer);
+    }
+    const current = this.#flight;
+    return current !== undefined && current !== flight ? this.#join(current) : this.#start();
+  }
+}
+
+/** A key set the caller passed (a JWKS object, or one JWK as `key`), read once per object. */
+const fixedSets = new WeakMap();
+
+function fixedSet(value, single) {
+  let set = fixedSets.get(value);
+  if (set === undefined) {
+    let text;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      throw verifyError(OPTIONS, single ? "key must be a CryptoKey or a JWK object" : "jwks must be a JwksClient or a JWK Set object");
+    }
+    set = { source: KeySource.fromJson(text, single), keys: new Map() };
+    fixedSets.set(value, set);
+  }
+  return set;
+}
+
+/** The CryptoKeys to try for `alg` and `kid`, from whichever key option the caller gave: an array, or a promise of one. */
+function candidates(options, alg, kid) {
+  const { jwks, key } = options;
+  if ((jwks == null) === (key == null)) throw verifyError(OPTIONS, "pass exactly one of jwks (a JwksClient or a JWK Set object) and key (a CryptoKey or a JWK object)");
+  if (jwks instanceof JwksClient) return keysOf(jwks, alg, kid);
+  if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) {
+    if (cryptoKeyFits(key, alg)) return [key];
+    throw verifyError(KEY_MISFIT, alg);
+  }
+  const value = jwks ?? key;
+  if (typeof value !== "object" || Array.isArray(value)) throw verifyError(OPTIONS, jwks != null ? "jwks must be a JwksClient or a JWK Set object ({ keys: [...] })" : "key must be a CryptoKey or a JWK object");
+  const set = fixedSet(value, jwks == null);
+  const keys = imported(set.source, set.keys, alg, kid);
+  const fit = (list) => {
+    if (list.length === 0) throw set.source.noKey(alg, kid, jwks == null);
+    return list;
+  };
+  return Array.isArray(keys) ? fit(keys) : keys.then(fit);
+}
+
+/** The core's checker for these options, made once per distinct set of values (the options object may be a new literal each call). */
+const verifiers = new Map();
+const MAX_VERIFIERS = 64;
+
+function verifierFor(options) {
+  if (options === null || typeof options !== "object") return new JwtVerifier(options);
+  const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty } = options;
+  let id;
+  try {
+    id = JSON.stringify([issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty]);
+  } catch {
+    return new JwtVerifier(options);
+  }
+  let verifier = verifiers.get(id);
+  if (verifier === undefined) {
+    verifier = new JwtVerifier(options);
+    if (verifiers.size >= MAX_VERIFIERS) {
+      for (const v of verifiers.values()) v.free();
+      verifiers.clear();
+    }
+    verifiers.set(id, verifier);
+  }
+  return verifier;
+}
+
+function nowMs(options) {
+  const date = options.currentDate;
+  if (date === undefined) return Date.now();
+  const ms = date instanceof Date ? date.getTime() : NaN;
+  if (!Number.isFinite(ms)) throw verifyError(OPTIONS, "currentDate must be a valid Date");
+  return ms;
+}
+
+/**
+ * Verifies a JWS JWT: structure, header, key, signature, then claims, in
+ * that order, so the claims of a token whose signature fails are never
+ * reported. Resolves to `{ header, payload }`.
+ */
+export async function verifyJwt(token, options) {
+  const verifier = verifierFor(options);
+  const checked = verifier.check(token, nowMs(options));
+  const { header } = checked;
+  let keys = candidates(options, header.alg, header.kid);
+  if (!Array.isArray(keys)) keys = await keys;
+  if (checked.signatureError !== undefined) throw checked.signatureError;
+  for (const key of keys) {
+    if (await verifySignature(header.alg, key, checked.signature, checked.data)) {
+      if (checked.claimsError !== undefined) throw checked.claimsError;
+      return { header, payload: checked.payload };
+    }
+  }
+  throw verifyError(SIGNATURE, "");
+}
+
+/** Realm roles of a Keycloak token (`realm_access.roles`); [] if absent or malformed. */
+export function realmRoles(payload) {
+  return strings(payload?.realm_access?.roles);
+}
+
+/** Roles of a Keycloak token for one client (`resource_access[client].roles`); [] if absent. */
+export function clientRoles(payload, client) {
+  const access = payload?.resource_access;
+  if (access === null || typeof access !== "object" || !Object.hasOwn(access, client)) return [];
+  return strings(access[client]?.roles);
+}
+
+/** Scopes of a token: `scope` (space-separated, RFC 9068 §2.2.3) or `scp` (an array); [] if absent. */
+export function scopes(payload) {
+  const scope = payload?.scope;
+  if (typeof scope === "string") return scope.split(" ").filter((s) => s !== "");
+  return strings(payload?.scp);
+}
+
+function strings(value) {
+  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+}
+
+/** RFC 6750 §2.1: `Bearer` (any case), spaces, a b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** What `error_description` says for each failure: fixed texts, so a response never echoes the token or the server's configuration. */
+const DESCRIPTIONS = {
+  ERR_INVALID_JWT: "the access token is not a well-formed JWT",
+  ERR_JWT_ALG: "the access token's algorithm is not accepted",
+  ERR_JWT_SIGNATURE: "the access token's signature is invalid",
+  ERR_JWT_EXPIRED: "the access token expired",
+  ERR_JWT_NOT_YET_VALID: "the access token is not valid yet",
+  ERR_JWKS_NO_KEY: "the access token's signing key is unknown",
+};
+
+/**
+ * Checks the bearer token of a fetch API `Request` (RFC 6750 §2.1) with
+ * `verifyJwt`, then the realm roles, client roles and scopes the options
+ * require (all of them). Resolves to `{ ok: true, header, payload, token }`
+ * or `{ ok: false, status, response }`, `response` a ready `Response`: 401
+ * (`invalid_token`, or no error code when the request carried no token,
+ * RFC 6750 §3.1), 400 `invalid_request` for a malformed Authorization
+ * header, 403 `insufficient_scope`, 503 when the key set can't be fetched.
+ * `realm` (optional) names the protection space in the challenge.
+ * Bad options reject with ERR_INVALID_OPTIONS.
+ */
+export async function authorizeRequest(request, options) {
+  const wanted = grants(options);
+  const realm = options?.realm;
+  if (realm !== undefined && (typeof realm !== "string" || /["\\\x00-\x1f\x7f]/.test(realm))) {
+    throw verifyError(OPTIONS, "realm must be a string without quotes, backslashes or control characters");
+  }
+  const deny = refusal(realm);
+  const authorization = request?.headers?.get?.("authorization");
+  if (authorization == null) return deny(401);
+  const match = BEARER.exec(authorization);
+  if (match === null) return deny(400, "invalid_request", "the Authorization header is not `Bearer <token>`");
+  const token = match[1];
+  let verified;
+  try {
+    verified = await verifyJwt(token, options);
+  } catch (e) {
+    if (e?.code === "ERR_INVALID_OPTIONS" || e?.name !== "ClientCredentialsError") throw e;
+    // The claim's name is the core's (iss, aud, ...), never the token's text.
+    const description = e.code === "ERR_JWT_CLAIM" ? `the access token's ${e.claim} is not accepted` : DESCRIPTIONS[e.code];
+    if (description === undefined) return deny(503, "temporarily_unavailable", "the issuer's keys could not be fetched");
+    return deny(401, "invalid_token", description);
+  }
+  const { payload } = verified;
+  const has = (granted, required) => required.every((r) => granted.includes(r));
+  if (!has(realmRoles(payload), wanted.realmRoles)) return deny(403, "insufficient_scope", "a required realm role is missing");
+  for (const [client, roles] of wanted.clientRoles) {
+    if (!has(clientRoles(payload, client), roles)) return deny(403, "insufficient_scope", "a required client role is missing");
+  }
+  if (!has(scopes(payload), wanted.scopes)) return deny(403, "insufficient_scope", "a required scope is missing", wanted.scopes.join(" "));
+  return { ok: true, header: verified.header, payload, token };
+}
+
+/** The roles and scopes `authorizeRequest` requires, checked before any token is read. */
+function grants(options) {
+  const list = (name, value) => {
+    if (value === undefined) return [];
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value;
+    throw verifyError(OPTIONS, `${name} must be an array of strings`);
+  };
+  const clients = options?.clientRoles;
+  if (clients !== undefined && (clients === null || typeof clients !== "object" || Array.isArray(clients))) {
+    throw verifyError(OPTIONS, "clientRoles must be an object: { clientId: [roles] }");
+  }
+  return {
+    realmRoles: list("realmRoles", options?.realmRoles),
+    clientRoles: Object.entries(clients ?? {}).map(([client, roles]) => [client, list(`clientRoles.${client}`, roles)]),
+    scopes: list("scopes", options?.scopes),
+  };
+}
+
+/** Refusals as RFC 6750 §3 describes them: the challenge in `WWW-Authenticate` (with `realm` when given), the same error as a JSON body. */
+const refusal = (realm) => (status, error, description, scope) => {
+  const params = realm === undefined ? [] : [`realm="${realm}"`];
+  if (error !== undefined) {
+    params.push(`error="${error}"`, `error_description="${description}"`);
+    if (scope) params.push(`scope="${scope}"`);
+  }
+  const challenge = params.length ? `Bearer ${params.join(", ")}` : "Bearer";
+  const headers = { "content-type": "application/json", "cache-control": "no-store" };
+  if (status === 401 || status === 403) headers["www-authenticate"] = challenge;
+  const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
+  return { ok: false, status, response: new Response(body, { status, headers }) };
+};
