@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- decode size cold fetch keyauth store cli]`: runs the
+// `npm run bench [-- --quick] [-- decode verify size cold fetch keyauth store cli]`: runs the
 // benchmarks, prints each table and the targets as met or missed, and
 // writes bench/results.md (the README's performance section quotes it).
 // Benchmarks are not tests: they print and compare.
