@@ -69,6 +69,11 @@ export async function run() {
     ["client-credentials token, Node's fetch (CC_NODE_FETCH=1)", node, [BIN, "token"], { CC_NODE_FETCH: "1" }],
     ["curl, the seed's call (client_secret_post)", "curl", ["-sSf", server.tokenUrl, "--data-urlencode", "grant_type=client_credentials", "--data-urlencode", "client_id=archival-service", "--data-urlencode", `client_secret=${secret}`]],
   ];
+  // verify (where the library has verifyJwt): discovery, the key set and the signature, each run anew.
+  const fresh = spawnSync(node, [BIN, "token"], { env, encoding: "utf8" });
+  if (fresh.status === 0) {
+    contenders.splice(4, 0, ["client-credentials verify (discovery + JWKS + RS256)", node, [BIN, "verify", "--issuer", server.issuer, "--any-audience", fresh.stdout.trim()]]);
+  }
   if (process.env.NODE_EXTRA_CA_CERTS) {
     // Node reads the extra certificates at start-up, before any code runs: a cost users with it set pay on every command.
     contenders.splice(1, 0, ["node -e 0 with this shell's NODE_EXTRA_CA_CERTS", node, ["-e", "0"], { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS }]);
