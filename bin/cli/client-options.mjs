@@ -40,7 +40,8 @@ export const TOKEN_HELP = `Where the token comes from:
                              (implies --auth-method private_key_jwt)
   --key-id KID               kid of the client assertion (default: the JWK's kid)
   --signing-alg ALG          RS256, ES256, PS256, EdDSA, HS256... (default from the key)
-  --dpop                     ask for a DPoP-bound token (RFC 9449)
+  --dpop                     a DPoP-bound token (RFC 9449); \`token --dpop\` binds it to a key
+                             that ends with the command, \`call --dpop\` uses it
   --scope S                  repeatable; "a b" adds both
   --audience AUD             the audience parameter (Auth0, RFC 8693)
   --resource URI             repeatable (RFC 8707)

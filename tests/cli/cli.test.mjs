@@ -54,7 +54,7 @@ describe("help", () => {
 
   test("each command's --help names its flags", async () => {
     const flags = {
-      token: ["--token-url", "--issuer", "--client-id", "--client-secret-file", "--auth-method", "--scope", "--audience", "--resource", "--param", "--private-key", "--dpop", "--timeout", "--json"],
+      token: ["--token-url", "--issuer", "--client-id", "--client-secret-file", "--auth-method", "--scope", "--audience", "--resource", "--param", "--basic-encoding", "--private-key", "--key-id", "--signing-alg", "--dpop", "--timeout", "--json"],
       decode: ["--json", "TOKEN|-"],
       verify: ["--issuer", "--audience", "--jwks-uri", "--json"],
       call: ["--method", "--data", "--header", "--fail", "--client-id"],
