@@ -1,7 +1,7 @@
 // `client-credentials call URL`: gets a token as `token` does and sends the
 // request with it. The response body goes to stdout, the status line to
 // stderr, like curl with auth.
-import { TOKEN_HELP, TOKEN_OPTIONS, checkFeatures, clientOptions, readText } from "./client-options.mjs";
+import { TOKEN_HELP, TOKEN_OPTIONS, clientOptions, readText } from "./client-options.mjs";
 import { UsageError, colours, readStdin } from "./output.mjs";
 
 export const help = `Usage: client-credentials call URL [--method M] [--data D] [flags]
@@ -61,7 +61,6 @@ export async function run(values, [url]) {
 
   const opts = await clientOptions(values);
   const lib = await import("client-credentials");
-  checkFeatures(lib, opts);
   const client = new lib.TokenClient(opts);
   try {
     const response = await client.fetch(target, { method, headers, body });

@@ -150,31 +150,3 @@ export function readText(file, flag) {
     throw new UsageError(`cannot read ${flag} ${file}: ${err.code ?? err.message}`);
   }
 }
-
-/**
- * Whether the library takes the key-based options the flags asked for. An
- * older library ignores an unknown `dpop` option and names only the
- * methods it knows in its authMethod error: the command line then stops
- * with a clear error instead of getting an unbound token or a misleading
- * "clientSecret is required".
- */
-export function checkFeatures(lib, options) {
-  const probe = (extra) => {
-    try {
-      new lib.TokenClient({ tokenUrl: "https://probe.invalid/token", clientId: "probe", clientSecret: "probe", ...extra }).free();
-      return undefined;
-    } catch (err) {
-      return err;
-    }
-  };
-  if (options.dpop && probe({ dpop: "not-a-boolean" }) === undefined) {
-    throw new UsageError("--dpop: this version of the client-credentials library does not support DPoP");
-  }
-  const method = options.authMethod;
-  if (method === "private_key_jwt" || method === "client_secret_jwt") {
-    const err = probe({ authMethod: method });
-    if (err?.code === "ERR_INVALID_OPTIONS" && err.message.includes(`not "${method}"`)) {
-      throw new UsageError(`--auth-method ${method}: this version of the client-credentials library does not support it (${err.message})`);
-    }
-  }
-}

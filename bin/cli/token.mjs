@@ -1,6 +1,6 @@
 // `client-credentials token`: the access token alone on stdout, for
 // `curl -H "Authorization: Bearer $(client-credentials token ...)"`.
-import { TOKEN_HELP, TOKEN_OPTIONS, checkFeatures, clientOptions } from "./client-options.mjs";
+import { TOKEN_HELP, TOKEN_OPTIONS, clientOptions } from "./client-options.mjs";
 import { colours, formatClock, relative, rolesOf, rows, warn } from "./output.mjs";
 
 export const help = `Usage: client-credentials token [flags]
@@ -26,7 +26,6 @@ export async function run(values) {
   const opts = await clientOptions(values);
   if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
   const lib = await import("client-credentials");
-  checkFeatures(lib, opts);
   if (opts.dpop === true) {
     // A DPoP token is only usable with its key pair, which this process
     // drops when it ends; the token still shows what the server binds.

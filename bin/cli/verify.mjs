@@ -64,9 +64,6 @@ export async function run(values, [arg]) {
   const token = await tokenArgument(arg, "verify");
   if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
   const lib = await import("client-credentials");
-  if (typeof lib.verifyJwt !== "function" || typeof lib.JwksClient !== "function") {
-    throw new UsageError("verify: this version of the client-credentials library has no verifyJwt");
-  }
   const jwksOptions = values["jwks-uri"] !== undefined ? { jwksUri: values["jwks-uri"] } : { issuer };
   if (values.timeout !== undefined) jwksOptions.timeoutMs = parseTimeout(values.timeout);
   if (values["allow-insecure-http"]) jwksOptions.allowInsecureHttp = true;
