@@ -9,6 +9,7 @@ import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { JwksClient, TokenClient, decodeJwt } from "client-credentials";
 import { startKeycloak } from "../../scripts/keycloak.mjs";
 import { startAuthorizingApi } from "../support/authorizing-api.mjs";
+import { createServiceClient } from "../support/keycloak-clients.mjs";
 
 const run = Math.random().toString(36).slice(2, 8);
 const DPOP = `authorize-dpop-${run}`;
@@ -19,21 +20,7 @@ let api;
 
 before(async () => {
   kc = await startKeycloak();
-  await kc.adminApi("/clients", {
-    method: "POST",
-    body: {
-      clientId: DPOP,
-      enabled: true,
-      protocol: "openid-connect",
-      publicClient: false,
-      serviceAccountsEnabled: true,
-      standardFlowEnabled: false,
-      directAccessGrantsEnabled: false,
-      clientAuthenticatorType: "client-secret",
-      secret: SECRET,
-      attributes: { "dpop.bound.access.tokens": "true" },
-    },
-  });
+  await createServiceClient(kc, DPOP, "client-secret", { "dpop.bound.access.tokens": "true" }, SECRET);
   api = await startAuthorizingApi({ jwks: new JwksClient({ issuer: kc.issuer }), issuer: kc.issuer, audience: false, authorizedParty: DPOP });
 });
 
