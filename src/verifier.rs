@@ -383,6 +383,7 @@ impl DpopProof {
     /// Checks `proof` (the `DPoP` header, or undefined) against the request
     /// and the token's SHA-256, at `now_ms`; throws `ERR_DPOP_PROOF`.
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         proof: Option<String>,
         method: &str,

@@ -354,15 +354,15 @@ export async function authorizeRequest(request, options) {
   return { ok: true, header: verified.header, payload, token };
 }
 
+/** The proofs accepted lately in this isolate (made on first use, once the wasm is ready), so a replayed one is refused. */
+let replay;
+
 /**
  * Why the request's DPoP proof is refused (an ERR_DPOP_PROOF, its message a fixed text), or
  * undefined when it holds: the core checks the header and claims, WebCrypto
  * the signature with the proof's own key and the hashes (`ath`, the key's
  * thumbprint against `cnf.jkt`), then the core refuses a replayed proof.
  */
-/** The proofs accepted lately in this isolate (made on first use, once the wasm is ready), so a replayed one is refused. */
-let replay;
-
 async function proofRefusal(request, token, jkt, now, { maxAgeSeconds, nonce }, clockToleranceSeconds) {
   let proof;
   try {
