@@ -355,16 +355,19 @@ pub const REPLAY_CAPACITY: usize = 10_000;
 /// tokens and keys; when full, the proof closest to expiring is forgotten.
 #[derive(Debug, Default)]
 pub struct ReplayCache {
-    seen: std::collections::HashMap<String, f64>,
+    /// `(htu \n jti, expiry)`, unordered. A scan is cheap at this size next
+    /// to a proof's signature check, and a map's code costs kilobytes of wasm.
+    seen: Vec<(String, f64)>,
 }
 
 impl ReplayCache {
     /// Refuses `proof` if it was seen, else remembers it.
     pub fn check(&mut self, proof: &CheckedProof, now_s: f64) -> Result<(), Error> {
+        let key = proof.replay_key.as_str();
         if self
             .seen
-            .get(&proof.replay_key)
-            .is_some_and(|&expires| expires >= now_s)
+            .iter()
+            .any(|(seen, expires)| seen == key && *expires >= now_s)
         {
             return Err(refused(
                 "jti",
@@ -372,19 +375,18 @@ impl ReplayCache {
             ));
         }
         if self.seen.len() >= REPLAY_CAPACITY {
-            self.seen.retain(|_, expires| *expires >= now_s);
+            self.seen.retain(|(_, expires)| *expires >= now_s);
         }
         if self.seen.len() >= REPLAY_CAPACITY {
-            let soonest = self
-                .seen
-                .iter()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(key, _)| key.clone());
-            if let Some(key) = soonest {
-                self.seen.remove(&key);
+            let soonest = (0..self.seen.len()).min_by(|&a, &b| {
+                let at = |i: usize| self.seen.get(i).map_or(f64::INFINITY, |e| e.1);
+                at(a).total_cmp(&at(b))
+            });
+            if let Some(i) = soonest {
+                self.seen.swap_remove(i);
             }
         }
-        self.seen.insert(proof.replay_key.clone(), proof.expires_s);
+        self.seen.push((proof.replay_key.clone(), proof.expires_s));
         Ok(())
     }
 
