@@ -22,7 +22,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const TARGETS = ["jwt_decode", "base64url", "form", "token_response", "json_object", "jwks"];
+const TARGETS = ["jwt_decode", "base64url", "form", "token_response", "json_object", "jwks", "dpop_proof"];
 /** Longest input per target: the JWT one reaches jwt::MAX_TOKEN_LENGTH (65,536). */
 const MAX_LEN = { jwt_decode: 70_000 };
 const CHECK_RUNS = 20_000;
