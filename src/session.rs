@@ -659,7 +659,7 @@ fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
 /// 6 a failed token store call (`detail` says which and why), 7 a store
 /// adapter given something that is not a store, 8 a key `src/signing.js`
 /// can't use (`detail` says what it expected, uncut; it never holds key
-/// material).
+/// material), 9 a failed key set store call (as 6, for `JwksClient`).
 #[wasm_bindgen(js_name = hostError, skip_typescript)]
 pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
     if kind == 8 {
@@ -675,6 +675,7 @@ pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
         )),
         4 => Error::options(format!("client.fetch: {detail}")),
         6 => Error::Store(detail),
+        9 => Error::KeySetStore(detail),
         7 => Error::options(detail),
         _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
     })

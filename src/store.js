@@ -17,7 +17,8 @@
 //   authorization server. No store call can reject into the caller.
 import { hostError } from "./client_credentials.js";
 
-const STORE = 6; // hostError kind: ERR_STORE
+const STORE = 6; // hostError kind: ERR_STORE, for a token
+const KEY_SET_STORE = 9; // hostError kind: ERR_STORE, for a key set
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -182,7 +183,7 @@ class SharedStore {
 }
 
 /** Runs one store call within `timeoutMs`: `{ ok, value }`, never a rejection; a failure goes to `onError`. */
-async function callStore(what, run, timeoutMs, onError) {
+async function callStore(what, run, timeoutMs, onError, kind = STORE) {
   let timer;
   const pending = Promise.resolve().then(run);
   const late = new Promise((_, reject) => {
@@ -193,17 +194,17 @@ async function callStore(what, run, timeoutMs, onError) {
   try {
     return { ok: true, value: await Promise.race([pending, late]) };
   } catch (e) {
-    reportStoreError(onError, what, e);
+    reportStoreError(onError, what, e, kind);
     return { ok: false };
   } finally {
     clearTimeout(timer);
   }
 }
 
-function reportStoreError(onError, what, cause) {
+function reportStoreError(onError, what, cause, kind = STORE) {
   if (onError === undefined || onError === null) return;
   const detail = typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause);
-  const error = hostError(STORE, `store.${what}: ${detail}`, 0);
+  const error = hostError(kind, `store.${what}: ${detail}`, 0);
   error.cause = cause;
   try {
     const r = onError(error);
@@ -243,7 +244,7 @@ class SharedKeySet {
       .then(
         (digest) => source.storeName(base64url(new Uint8Array(digest))),
         (e) => {
-          reportStoreError(this.#onError, "WebCrypto", e);
+          reportStoreError(this.#onError, "WebCrypto", e, KEY_SET_STORE);
           return undefined;
         },
       );
@@ -254,10 +255,10 @@ class SharedKeySet {
   async read(source) {
     const name = await this.#nameOf(source);
     if (name === undefined) return false;
-    const { ok, value } = await callStore("get", () => this.#store.get(name), this.#timeoutMs, this.#onError);
+    const { ok, value } = await callStore("get", () => this.#store.get(name), this.#timeoutMs, this.#onError, KEY_SET_STORE);
     if (!ok || value === undefined || value === null) return false;
     if (typeof value !== "string") {
-      reportStoreError(this.#onError, "get", new TypeError(`the store returned ${typeof value}, not a string`));
+      reportStoreError(this.#onError, "get", new TypeError(`the store returned ${typeof value}, not a string`), KEY_SET_STORE);
       return false;
     }
     // Malformed, foreign, truncated, expired: a miss, and the key set
@@ -272,7 +273,7 @@ class SharedKeySet {
     if (entry === undefined || name === undefined) return;
     const newline = entry.indexOf("\n");
     const ttlSeconds = Number(entry.slice(0, newline));
-    await callStore("set", () => this.#store.set(name, entry.slice(newline + 1), { ttlSeconds }), this.#timeoutMs, this.#onError);
+    await callStore("set", () => this.#store.set(name, entry.slice(newline + 1), { ttlSeconds }), this.#timeoutMs, this.#onError, KEY_SET_STORE);
   }
 }
 
