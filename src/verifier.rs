@@ -291,13 +291,9 @@ impl KeySource {
         let Some((_, identity)) = &self.shared else {
             return false;
         };
-        let Some(entry) = store::decode_jwks_entry(
-            text,
-            identity,
-            self.url.as_deref(),
-            now_ms,
-            self.max_age_ms,
-        ) else {
+        let Some(entry) =
+            store::decode_jwks_entry(text, identity, self.url.as_deref(), now_ms, self.max_age_ms)
+        else {
             return false;
         };
         let Ok(keys) = KeySet::parse(entry.body) else {
