@@ -32,6 +32,8 @@ const SUITES = [
     env: { ...wasmTestEnv, WASM_BINDGEN_USE_BROWSER: "1", CHROMEDRIVER: process.env.CHROMEDRIVER ?? "/usr/bin/chromedriver" },
   },
   { name: "js", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/js")] },
+  // The command line, spawned as users run it (and from a packed tarball through npx).
+  { name: "cli", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/cli")] },
   { name: "browser", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/browser")] },
   // Shared token stores: Redis (Debian redis-server), and KV and the Cache API in workerd (Miniflare).
   { name: "store", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/store")] },

@@ -15,6 +15,7 @@ import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair } from 
 import { decodeJwt, fetchClientCredentialsToken, TokenClient } from "client-credentials";
 import { startKeycloak } from "../../scripts/keycloak.mjs";
 import { listen } from "../../scripts/net.mjs";
+import { createServiceClient } from "../support/keycloak-clients.mjs";
 
 /** What Keycloak signs client assertions with (its `token.endpoint.auth.signing.alg` choices). */
 const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
@@ -43,25 +44,9 @@ before(async () => {
   const port = await listen(jwksServer, 0, "127.0.0.1");
   kc = await startKeycloak();
   console.log(`# Keycloak ${kc.version}: ready in ${kc.startSeconds.toFixed(1)} s at ${kc.url}`);
-  const client = (clientId, clientAuthenticatorType, attributes, secret) =>
-    kc.adminApi("/clients", {
-      method: "POST",
-      body: {
-        clientId,
-        enabled: true,
-        protocol: "openid-connect",
-        publicClient: false,
-        serviceAccountsEnabled: true,
-        standardFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        clientAuthenticatorType,
-        ...(secret ? { secret } : {}),
-        attributes,
-      },
-    });
-  await client(SIGNED_JWT, "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${port}/jwks` });
-  await client(SECRET_JWT, "client-secret-jwt", {}, HMAC_SECRET);
-  await client(DPOP, "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP_SECRET);
+  await createServiceClient(kc, SIGNED_JWT, "client-jwt", { "use.jwks.url": "true", "jwks.url": `http://127.0.0.1:${port}/jwks` });
+  await createServiceClient(kc, SECRET_JWT, "client-secret-jwt", {}, HMAC_SECRET);
+  await createServiceClient(kc, DPOP, "client-secret", { "dpop.bound.access.tokens": "true" }, DPOP_SECRET);
 });
 
 after(async () => {

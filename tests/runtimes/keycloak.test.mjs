@@ -1,12 +1,11 @@
 // A token from a real Keycloak (scripts/keycloak.mjs, realm `sivalabs`) in Node, Deno
 // and workerd, through the packed package and issuer discovery.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
 import { startKeycloak, REALM_FILE } from "../../scripts/keycloak.mjs";
-import { FIXTURES, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
+import { FIXTURES, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd, bundleWorker } from "./support/harness.mjs";
 
 const seed = JSON.parse(readFileSync(REALM_FILE, "utf8")).clients.find((c) => c.clientId === "archival-service");
 
@@ -54,19 +53,7 @@ describe("a Keycloak token in every server runtime", () => {
   test("workerd (Cloudflare Workers)", { timeout: 60_000 }, async () => {
     const workerd = runtimeBinary("workerd");
     const dir = join(project.dir, "keycloak-worker");
-    mkdirSync(join(dir, "out"), { recursive: true });
-    copyFileSync(join(FIXTURES, "keycloak", "worker.mjs"), join(dir, "worker.mjs"));
-    await esbuild.build({
-      entryPoints: [join(dir, "worker.mjs")],
-      outfile: join(dir, "out", "worker.mjs"),
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      external: ["*.wasm"],
-      logLevel: "error",
-    });
-    copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+    await bundleWorker(project, join(FIXTURES, "keycloak", "worker.mjs"), dir);
     const vars = { ISSUER: kc.issuer, CLIENT_ID: seed.clientId, CLIENT_SECRET: seed.secret };
     const config = readFileSync(join(FIXTURES, "keycloak", "config.capnp"), "utf8").replace(/@(\w+)@/g, (_, k) => vars[k]);
     writeFileSync(join(dir, "config.capnp"), config);

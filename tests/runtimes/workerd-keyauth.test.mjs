@@ -3,13 +3,12 @@
 // outside a request, so the client imports and makes its keys on the first request,
 // and later requests reuse them.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
-import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
+import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd, bundleWorker } from "./support/harness.mjs";
 
 const workerd = runtimeBinary("workerd");
 const version = (await run(workerd, ["--version"])).stdout.trim();
@@ -30,19 +29,7 @@ describe(`${version}: private_key_jwt and DPoP`, () => {
     });
     const project = installedPackage();
     const dir = join(project.dir, "keyauth-worker");
-    mkdirSync(join(dir, "out"), { recursive: true });
-    copyFileSync(join(FIXTURES, "workerd", "keyauth.mjs"), join(dir, "index.js"));
-    await esbuild.build({
-      entryPoints: [join(dir, "index.js")],
-      outfile: join(dir, "out", "worker.mjs"),
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      external: ["*.wasm"],
-      logLevel: "error",
-    });
-    copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+    await bundleWorker(project, join(FIXTURES, "workerd", "keyauth.mjs"), dir);
     const text = (s) => JSON.stringify(s);
     writeFileSync(
       join(dir, "config.capnp"),

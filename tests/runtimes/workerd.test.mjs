@@ -3,11 +3,10 @@
 // .wasm import kept as a module of its own), so `import ... from "client-credentials"`
 // picks dist/workerd.mjs, which imports the wasm as a compiled module.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { FIXTURES, ROOT, installedPackage, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
+import { FIXTURES, ROOT, installedPackage, run, runtimeBinary, serveWorkerd, bundleWorker } from "./support/harness.mjs";
 import { startServers } from "./support/scenario.mjs";
 
 const workerd = runtimeBinary("workerd");
@@ -25,21 +24,8 @@ describe(version, () => {
     servers = await startServers();
     const project = installedPackage();
     const dir = join(project.dir, "worker");
-    mkdirSync(join(dir, "out"), { recursive: true });
-    copyFileSync(join(ROOT, "examples", "cloudflare-worker", "src", "index.js"), join(dir, "index.js"));
+    bundle = await bundleWorker(project, join(ROOT, "examples", "cloudflare-worker", "src", "index.js"), dir);
     copyFileSync(join(FIXTURES, "workerd", "driver.mjs"), join(dir, "driver.mjs"));
-    bundle = await esbuild.build({
-      entryPoints: [join(dir, "index.js")],
-      outfile: join(dir, "out", "worker.mjs"),
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      external: ["*.wasm"],
-      metafile: true,
-      logLevel: "error",
-    });
-    copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
     const capnp = (s) => s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
     const vars = { TOKEN_URL: servers.as.tokenUrl, CLIENT_ID: servers.clientId, CLIENT_SECRET: servers.clientSecret, API_URL: servers.api.url, ISSUER: servers.as.issuer, JWKS_URI: servers.as.jwksUri, AUDIENCE: `${servers.as.issuer}/account` };
     const config = readFileSync(join(FIXTURES, "workerd", "config.capnp"), "utf8").replace(/@(\w+)@/g, (_, k) => capnp(vars[k]));

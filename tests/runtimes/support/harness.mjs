@@ -2,7 +2,7 @@
 // binaries from npm, and child processes that cannot hang a test.
 import { spawn, execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,4 +150,28 @@ export function serveWorkerd(workerd, dir, sockets) {
     child.once("exit", (code) => reject(new Error(`workerd exited with ${code}:\n${output}`)));
   });
   return { child, ready, output: () => output };
+}
+
+/**
+ * Bundles `source` as wrangler does (esbuild, conditions workerd > worker > browser, the
+ * .wasm import kept as a module of its own) into `dir`/out/worker.mjs, beside the
+ * package's .wasm; resolves to esbuild's result (with its metafile).
+ */
+export async function bundleWorker(project, source, dir) {
+  const esbuild = await import("esbuild");
+  mkdirSync(join(dir, "out"), { recursive: true });
+  copyFileSync(source, join(dir, "index.js"));
+  const result = await esbuild.build({
+    entryPoints: [join(dir, "index.js")],
+    outfile: join(dir, "out", "worker.mjs"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["*.wasm"],
+    metafile: true,
+    logLevel: "error",
+  });
+  copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+  return result;
 }
