@@ -112,6 +112,10 @@ pub enum Error {
     /// `onStoreError` sees it: the token then comes from the authorization
     /// server, so `getToken()` never fails for it.
     Store(String),
+    /// `ERR_STORE` too: `JwksClient`'s shared key set store failed, was
+    /// slower than `storeTimeoutMs`, or answered something unusable. Only
+    /// `onStoreError` sees it: the keys then come from the issuer.
+    KeySetStore(String),
 }
 
 /// What to check when the server refused the client (`invalid_client`), by
@@ -158,7 +162,7 @@ impl Error {
             Error::InvalidResponse(_) => "ERR_INVALID_RESPONSE",
             Error::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
             Error::InvalidJwt(_) => "ERR_INVALID_JWT",
-            Error::Store(_) => "ERR_STORE",
+            Error::Store(_) | Error::KeySetStore(_) => "ERR_STORE",
             Error::JwtAlg(_) => "ERR_JWT_ALG",
             Error::JwtSignature(_) => "ERR_JWT_SIGNATURE",
             Error::JwtExpired { .. } => "ERR_JWT_EXPIRED",
@@ -234,6 +238,10 @@ impl fmt::Display for Error {
             Error::Store(detail) => write!(
                 f,
                 "the token store failed ({detail}); the token came from the authorization server instead"
+            ),
+            Error::KeySetStore(detail) => write!(
+                f,
+                "the key set store failed ({detail}); the keys came from the issuer instead"
             ),
             Error::InvalidResponse(m)
             | Error::InvalidOptions(m)

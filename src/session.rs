@@ -582,8 +582,19 @@ fn advise(e: Error, auth: ClientAuth) -> Error {
 /// The store options, read as the core needs them: what `store` and
 /// `onStoreError` are, not what they hold.
 fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>, Error> {
+    store::check_options(&StoreOptions {
+        store: store_shape(reader),
+        on_error_is_function: on_store_error_shape(reader),
+        store_secret_chars: reader.string("storeSecret")?.map(|s| s.chars().count()),
+        has_client_secret: !config.request.credentials.client_secret.expose().is_empty(),
+        timeout_ms: reader.number("storeTimeoutMs")?,
+    })
+}
+
+/// What the `store` option is (also `JwksClient`'s).
+pub(crate) fn store_shape(reader: &Options) -> StoreShape {
     let value = reader.value("store");
-    let shape = if value.is_undefined() || value.is_null() {
+    if value.is_undefined() || value.is_null() {
         StoreShape::Absent
     } else if !value.is_object() {
         StoreShape::NotObject
@@ -600,16 +611,13 @@ fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>,
             lock: is_fn("lock"),
             unlock: is_fn("unlock"),
         }
-    };
+    }
+}
+
+/// `onStoreError`: `None` absent (or null), else whether it is a function.
+pub(crate) fn on_store_error_shape(reader: &Options) -> Option<bool> {
     let on_error = reader.value("onStoreError");
-    store::check_options(&StoreOptions {
-        store: shape,
-        on_error_is_function: (!on_error.is_undefined() && !on_error.is_null())
-            .then(|| on_error.is_function()),
-        store_secret_chars: reader.string("storeSecret")?.map(|s| s.chars().count()),
-        has_client_secret: !config.request.credentials.client_secret.expose().is_empty(),
-        timeout_ms: reader.number("storeTimeoutMs")?,
-    })
+    (!on_error.is_undefined() && !on_error.is_null()).then(|| on_error.is_function())
 }
 
 /// `refreshSkewSeconds`: 0 to a day.
@@ -651,7 +659,7 @@ fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
 /// 6 a failed token store call (`detail` says which and why), 7 a store
 /// adapter given something that is not a store, 8 a key `src/signing.js`
 /// can't use (`detail` says what it expected, uncut; it never holds key
-/// material).
+/// material), 9 a failed key set store call (as 6, for `JwksClient`).
 #[wasm_bindgen(js_name = hostError, skip_typescript)]
 pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
     if kind == 8 {
@@ -667,6 +675,7 @@ pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
         )),
         4 => Error::options(format!("client.fetch: {detail}")),
         6 => Error::Store(detail),
+        9 => Error::KeySetStore(detail),
         7 => Error::options(detail),
         _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
     })

@@ -17,7 +17,8 @@
 //   authorization server. No store call can reject into the caller.
 import { hostError } from "./client_credentials.js";
 
-const STORE = 6; // hostError kind: ERR_STORE
+const STORE = 6; // hostError kind: ERR_STORE, for a token
+const KEY_SET_STORE = 9; // hostError kind: ERR_STORE, for a key set
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -172,36 +173,107 @@ class SharedStore {
     return ok ? value === true : undefined;
   }
 
-  /** Runs one store call within the timeout: `{ ok, value }`, never a rejection; a failure goes to onStoreError. */
-  async #call(what, run) {
-    let timer;
-    const pending = Promise.resolve().then(run);
-    const late = new Promise((_, reject) => {
-      timer = setTimeout(reject, this.#timeoutMs, new Error(`no answer within storeTimeoutMs (${this.#timeoutMs} ms)`));
-    });
-    // What the store does after its timeout is nobody's business.
-    pending.catch(() => {});
-    try {
-      return { ok: true, value: await Promise.race([pending, late]) };
-    } catch (e) {
-      this.#report(what, e);
-      return { ok: false };
-    } finally {
-      clearTimeout(timer);
-    }
+  #call(what, run) {
+    return callStore(what, run, this.#timeoutMs, this.#onError);
   }
 
   #report(what, cause) {
-    if (this.#onError === undefined || this.#onError === null) return;
-    const detail = typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause);
-    const error = hostError(STORE, `store.${what}: ${detail}`, 0);
-    error.cause = cause;
-    try {
-      const r = this.#onError(error);
-      if (typeof r?.then === "function") r.then(undefined, () => {});
-    } catch {
-      // The caller's handler failing is no reason to fail getToken().
+    reportStoreError(this.#onError, what, cause);
+  }
+}
+
+/** Runs one store call within `timeoutMs`: `{ ok, value }`, never a rejection; a failure goes to `onError`. */
+async function callStore(what, run, timeoutMs, onError, kind = STORE) {
+  let timer;
+  const pending = Promise.resolve().then(run);
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(reject, timeoutMs, new Error(`no answer within storeTimeoutMs (${timeoutMs} ms)`));
+  });
+  // What the store does after its timeout is nobody's business.
+  pending.catch(() => {});
+  try {
+    return { ok: true, value: await Promise.race([pending, late]) };
+  } catch (e) {
+    reportStoreError(onError, what, e, kind);
+    return { ok: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function reportStoreError(onError, what, cause, kind = STORE) {
+  if (onError === undefined || onError === null) return;
+  const detail = typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause);
+  const error = hostError(kind, `store.${what}: ${detail}`, 0);
+  error.cause = cause;
+  try {
+    const r = onError(error);
+    if (typeof r?.then === "function") r.then(undefined, () => {});
+  } catch {
+    // The caller's handler failing is no reason to fail the call.
+  }
+}
+
+/**
+ * The `store` option of one JwksClient (its `source`, a KeySource, has
+ * checked the options), or undefined without one. The key set is public, so
+ * the entry is plain text: `source` decides what it holds and whether one
+ * read back is usable. Key: `jwks:` base64url(SHA-256(identity)).
+ */
+export function sharedKeySet(source, options) {
+  const timeoutMs = source.storeTimeoutMs;
+  return timeoutMs === undefined ? undefined : new SharedKeySet(source, options, timeoutMs);
+}
+
+class SharedKeySet {
+  #store;
+  #onError;
+  #timeoutMs;
+  #name;
+
+  constructor(source, options, timeoutMs) {
+    this.#store = options.store;
+    this.#onError = options.onStoreError;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** The entry's store key, hashed once, on first use (a Worker's global scope can't await); undefined (reported) where WebCrypto can't. */
+  #nameOf(source) {
+    this.#name ??= Promise.resolve()
+      .then(() => crypto.subtle.digest("SHA-256", encoder.encode(source.storeIdentity)))
+      .then(
+        (digest) => source.storeName(base64url(new Uint8Array(digest))),
+        (e) => {
+          reportStoreError(this.#onError, "WebCrypto", e, KEY_SET_STORE);
+          return undefined;
+        },
+      );
+    return this.#name;
+  }
+
+  /** Whether `source` took the keys from the store; false for a miss, an unusable entry or a failed store. Never rejects. */
+  async read(source) {
+    const name = await this.#nameOf(source);
+    if (name === undefined) return false;
+    const { ok, value } = await callStore("get", () => this.#store.get(name), this.#timeoutMs, this.#onError, KEY_SET_STORE);
+    if (!ok || value === undefined || value === null) return false;
+    if (typeof value !== "string") {
+      reportStoreError(this.#onError, "get", new TypeError(`the store returned ${typeof value}, not a string`), KEY_SET_STORE);
+      return false;
     }
+    // Malformed, foreign, truncated, expired: a miss, and the key set
+    // fetched next replaces the entry.
+    return source.acceptStored(value, Date.now());
+  }
+
+  /** Shares the key set `body` that `source` just took. Never rejects. */
+  async write(source, body, fetchedAt) {
+    const entry = source.storeEntry(body, fetchedAt);
+    const name = await this.#nameOf(source);
+    if (entry === undefined || name === undefined) return;
+    const newline = entry.indexOf("\n");
+    const ttlSeconds = Number(entry.slice(0, newline));
+    await callStore("set", () => this.#store.set(name, entry.slice(newline + 1), { ttlSeconds }), this.#timeoutMs, this.#onError, KEY_SET_STORE);
   }
 }
 

@@ -174,37 +174,15 @@ pub struct StoreOptions {
 pub fn check_options(o: &StoreOptions) -> Result<Option<u32>, Error> {
     // Whole messages rather than format!: each one costs its bytes in the
     // wasm, where formatting machinery per message costs more.
-    let (get, set, delete, lock, unlock) = match o.store {
-        StoreShape::Absent => {
-            return match (o.store_secret_chars, o.on_error_is_function, o.timeout_ms) {
-                (None, None, None) => Ok(None),
-                _ => Err(Error::options(
-                    "storeSecret, onStoreError and storeTimeoutMs only apply with the store option; pass store too (redisStore(client), kvStore(namespace), cacheStore(cache)) or leave them out",
-                )),
-            };
-        }
-        StoreShape::NotObject => return Err(Error::options(NOT_A_STORE)),
-        StoreShape::Object {
-            get,
-            set,
-            delete,
-            lock,
-            unlock,
-        } => (get, set, delete, lock, unlock),
-    };
-    if !(get && set && delete) {
-        return Err(Error::options(NOT_A_STORE));
+    if o.store == StoreShape::Absent {
+        return match (o.store_secret_chars, o.on_error_is_function, o.timeout_ms) {
+            (None, None, None) => Ok(None),
+            _ => Err(Error::options(
+                "storeSecret, onStoreError and storeTimeoutMs only apply with the store option; pass store too (redisStore(client), kvStore(namespace), cacheStore(cache)) or leave them out",
+            )),
+        };
     }
-    if lock != unlock {
-        return Err(Error::options(
-            "store.lock and store.unlock come together: pass both functions or neither",
-        ));
-    }
-    if o.on_error_is_function == Some(false) {
-        return Err(Error::options(
-            "onStoreError must be a function (it is called with each store failure)",
-        ));
-    }
+    check_store(o.store, o.on_error_is_function)?;
     match o.store_secret_chars {
         Some(n) if n < MIN_STORE_SECRET_CHARS => {
             return Err(Error::options(
@@ -218,13 +196,144 @@ pub fn check_options(o: &StoreOptions) -> Result<Option<u32>, Error> {
         }
         _ => {}
     }
-    match o.timeout_ms {
+    store_timeout(o.timeout_ms)
+}
+
+/// Checks `JwksClient`'s store options (`store`, `onStoreError`,
+/// `storeTimeoutMs`): `Ok(None)` without a store, else the store timeout.
+/// No secret: a key set is public, so its entry is not encrypted.
+pub fn check_jwks_options(
+    store: StoreShape,
+    on_error_is_function: Option<bool>,
+    timeout_ms: Option<f64>,
+) -> Result<Option<u32>, Error> {
+    if store == StoreShape::Absent {
+        return match (on_error_is_function, timeout_ms) {
+            (None, None) => Ok(None),
+            _ => Err(Error::options(
+                "onStoreError and storeTimeoutMs only apply with the store option; pass store too (redisStore(client), kvStore(namespace), cacheStore(cache)) or leave them out",
+            )),
+        };
+    }
+    check_store(store, on_error_is_function)?;
+    store_timeout(timeout_ms)
+}
+
+/// What every store must be: an object with `get`, `set` and `delete`
+/// (and `lock` with `unlock`, or neither), with `onStoreError` a function
+/// if given.
+fn check_store(store: StoreShape, on_error_is_function: Option<bool>) -> Result<(), Error> {
+    let StoreShape::Object {
+        get,
+        set,
+        delete,
+        lock,
+        unlock,
+    } = store
+    else {
+        return Err(Error::options(NOT_A_STORE));
+    };
+    if !(get && set && delete) {
+        return Err(Error::options(NOT_A_STORE));
+    }
+    if lock != unlock {
+        return Err(Error::options(
+            "store.lock and store.unlock come together: pass both functions or neither",
+        ));
+    }
+    if on_error_is_function == Some(false) {
+        return Err(Error::options(
+            "onStoreError must be a function (it is called with each store failure)",
+        ));
+    }
+    Ok(())
+}
+
+fn store_timeout(timeout_ms: Option<f64>) -> Result<Option<u32>, Error> {
+    match timeout_ms {
         None => Ok(Some(DEFAULT_STORE_TIMEOUT_MS)),
         Some(ms) if (1.0..=f64::from(MAX_STORE_TIMEOUT_MS)).contains(&ms) => Ok(Some(ms as u32)),
         Some(_) => Err(Error::options(
             "storeTimeoutMs must be a number of milliseconds from 1 to 60000",
         )),
     }
+}
+
+/// The first line of every shared key set entry: a namespace apart from
+/// token entries ([`ENTRY_VERSION`]), bumped on a format change.
+pub const JWKS_ENTRY_VERSION: &str = "client-credentials/jwks/1";
+
+/// The prefix of a key set entry's store key, before the identity's
+/// SHA-256: key sets and tokens never share a name.
+pub const JWKS_KEY_PREFIX: &str = "jwks:";
+
+/// What a shared key set is for: the issuer it is discovered from, or the
+/// `jwksUri` given, as one line of form-encoded pairs. Two `JwksClient`s
+/// share an entry exactly when their identities are equal.
+pub fn jwks_identity(issuer: Option<&str>, jwks_uri: Option<&str>) -> String {
+    let mut pairs = vec![("v", "1")];
+    match (issuer, jwks_uri) {
+        (Some(issuer), _) => pairs.push(("issuer", issuer)),
+        (None, uri) => pairs.push(("jwks_uri", uri.unwrap_or_default())),
+    }
+    form::serialize(pairs)
+}
+
+/// The text of a shared key set entry: the version, the identity, the URL
+/// the keys were fetched from, when (epoch ms), and the key set as the
+/// server sent it, one per line (the body last, since only it may hold
+/// newlines). Public keys: stored as they are, not encrypted.
+pub fn encode_jwks_entry(identity: &str, url: &str, fetched_at_ms: f64, body: &str) -> String {
+    let fetched = fetched_at_ms.max(0.0) as u64;
+    format!("{JWKS_ENTRY_VERSION}\n{identity}\n{url}\n{fetched}\n{body}")
+}
+
+/// A shared key set entry, read back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredKeySet<'a> {
+    /// The key set's URL, as the instance that fetched it used it.
+    pub url: &'a str,
+    pub fetched_at_ms: f64,
+    /// The key set (JSON), still to be parsed.
+    pub body: &'a str,
+}
+
+/// Reads a shared key set entry at `now_ms`: `None` if it is of another
+/// version or identity, from another URL than `url` (when known),
+/// truncated, malformed, from the future or older than `max_age_ms`.
+pub fn decode_jwks_entry<'a>(
+    text: &'a str,
+    identity: &str,
+    url: Option<&str>,
+    now_ms: f64,
+    max_age_ms: f64,
+) -> Option<StoredKeySet<'a>> {
+    let mut lines = text.splitn(5, '\n');
+    if lines.next()? != JWKS_ENTRY_VERSION || lines.next()? != identity {
+        return None;
+    }
+    let from = lines.next()?;
+    if from.is_empty() || url.is_some_and(|url| url != from) {
+        return None;
+    }
+    let fetched = lines.next()?;
+    if fetched.is_empty() || fetched.len() > 16 || !fetched.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let fetched_at_ms = fetched.parse::<u64>().ok()? as f64;
+    // A second of clock skew between instances is tolerated.
+    if fetched_at_ms > now_ms + 1000.0 || now_ms - fetched_at_ms >= max_age_ms {
+        return None;
+    }
+    let body = lines.next()?;
+    if body.is_empty() {
+        return None;
+    }
+    Some(StoredKeySet {
+        url: from,
+        fetched_at_ms,
+        body,
+    })
 }
 
 const NOT_A_STORE: &str = "store must be an object with the functions get(key), set(key, value, { ttlSeconds }) and delete(key), each returning a promise: redisStore(client), kvStore(namespace), cacheStore(cache) or your own";

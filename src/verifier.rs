@@ -14,6 +14,8 @@ use crate::host;
 use crate::json::Kind;
 use crate::jwk::{Alg, KeySet, Refresh};
 use crate::oauth::{check_timeout, discovery, HttpResponse};
+use crate::session::{on_store_error_shape, store_shape};
+use crate::store;
 use crate::verify::{Audience, Policy, Verifier, DEFAULT_CLOCK_TOLERANCE_S};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -24,7 +26,7 @@ const VERIFY_OPTIONS: &str =
 
 /// `JwksClient`'s option names.
 const JWKS_OPTIONS: &str =
-    "issuer,jwksUri,cooldownSeconds,maxAgeSeconds,timeoutMs,allowInsecureHttp";
+    "issuer,jwksUri,cooldownSeconds,maxAgeSeconds,timeoutMs,allowInsecureHttp,storeTimeoutMs";
 
 /// `timeoutMs` of a key set request when the caller gives none.
 const JWKS_TIMEOUT_MS: u32 = 5_000;
@@ -101,6 +103,10 @@ pub struct KeySource {
     timeout_ms: u32,
     signal: Option<AbortSignal>,
     refresh: Refresh,
+    max_age_ms: f64,
+    /// With the `store` option: its timeout, and what the shared key set is
+    /// for ([`store::jwks_identity`]).
+    shared: Option<(u32, String)>,
 }
 
 #[wasm_bindgen]
@@ -131,6 +137,8 @@ impl KeySource {
             timeout_ms: JWKS_TIMEOUT_MS,
             signal: None,
             refresh,
+            max_age_ms: f64::INFINITY,
+            shared: None,
         })
     }
 
@@ -253,6 +261,75 @@ impl KeySource {
         Ok(())
     }
 
+    /// With the `store` option, the limit for each store call in
+    /// milliseconds; `undefined` without a store.
+    #[wasm_bindgen(getter, js_name = storeTimeoutMs)]
+    pub fn store_timeout_ms(&self) -> Option<u32> {
+        self.shared.as_ref().map(|(ms, _)| *ms)
+    }
+
+    /// With the `store` option, what the shared key set is for; its
+    /// SHA-256 names the entry (see [`KeySource::store_name`]).
+    #[wasm_bindgen(getter, js_name = storeIdentity)]
+    pub fn store_identity(&self) -> Option<String> {
+        self.shared.as_ref().map(|(_, identity)| identity.clone())
+    }
+
+    /// The store key of the shared key set, from the identity's SHA-256
+    /// (base64url): in a namespace of its own, apart from token entries.
+    #[wasm_bindgen(js_name = storeName)]
+    pub fn store_name(&self, digest: &str) -> String {
+        format!("{}{digest}", store::JWKS_KEY_PREFIX)
+    }
+
+    /// Takes the keys from a shared entry read back at `now_ms`, if it is
+    /// one for this key set, fresh, and holds a key set; false (and nothing
+    /// changes) otherwise. The keys count as fetched when the entry's were,
+    /// so they are due when it expires. No fetch is recorded: a token with
+    /// an unknown key still causes one (within the cooldown).
+    #[wasm_bindgen(js_name = acceptStored)]
+    pub fn accept_stored(&mut self, text: &str, now_ms: f64) -> bool {
+        let Some((_, identity)) = &self.shared else {
+            return false;
+        };
+        let Some(entry) =
+            store::decode_jwks_entry(text, identity, self.url.as_deref(), now_ms, self.max_age_ms)
+        else {
+            return false;
+        };
+        let Ok(keys) = KeySet::parse(entry.body) else {
+            return false;
+        };
+        // With issuer, the URL is the one discovery found for the instance
+        // that wrote the entry; it has to pass the same checks.
+        if self.url.is_none() {
+            match parse_url("jwksUri", entry.url)
+                .and_then(|u| u.check("jwksUri", self.allow_insecure_http))
+            {
+                Ok(url) if url.href == entry.url => self.url = Some(url.href),
+                _ => return false,
+            }
+        }
+        self.keys = keys;
+        self.refresh.loaded(entry.fetched_at_ms);
+        true
+    }
+
+    /// The shared entry for a key set `body` just fetched at `now_ms`, after
+    /// [`KeySource::accept`] took it: `ttlSeconds \n entry`, the TTL being
+    /// `maxAgeSeconds`. `undefined` without a store or under a second.
+    #[wasm_bindgen(js_name = storeEntry)]
+    pub fn store_entry(&self, body: &[u8], now_ms: f64) -> Option<String> {
+        let (_, identity) = self.shared.as_ref()?;
+        let ttl = store::ttl_seconds(Some(now_ms + self.max_age_ms), now_ms)?;
+        let body = core::str::from_utf8(body).ok()?;
+        let url = self.url.as_deref()?;
+        Some(format!(
+            "{ttl}\n{}",
+            store::encode_jwks_entry(identity, url, now_ms, body)
+        ))
+    }
+
     /// The keys that may verify a token signed with `alg` naming `kid`, as
     /// clean JWK texts joined by newlines (a JWK text has none); empty when
     /// none fits.
@@ -328,6 +405,12 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
         None => JWKS_TIMEOUT_MS,
         some => check_timeout(some)?,
     };
+    let shared = store::check_jwks_options(
+        store_shape(&o),
+        on_store_error_shape(&o),
+        o.number("storeTimeoutMs")?,
+    )?
+    .map(|ms| (ms, store::jwks_identity(issuer.as_deref(), url.as_deref())));
     Ok(KeySource {
         keys: KeySet::default(),
         issuer,
@@ -336,6 +419,8 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
         timeout_ms,
         signal: o.signal()?,
         refresh: Refresh::new(cooldown * 1000.0, max_age * 1000.0),
+        max_age_ms: max_age * 1000.0,
+        shared,
     })
 }
 

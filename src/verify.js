@@ -9,6 +9,7 @@
 // and reading a fetch API Request and answering it with a Response.
 import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
 import { send } from "./http.js";
+import { sharedKeySet } from "./store.js";
 import { cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
@@ -62,10 +63,13 @@ export class JwksClient {
   /** The fetch in flight: `{ id, promise }`. */
   #flight;
   #flights = 0;
+  /** With the `store` option: the key set shared with other instances. */
+  #shared;
 
-  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, allowInsecureHttp }` */
+  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, allowInsecureHttp, store, onStoreError, storeTimeoutMs = 1000 }` */
   constructor(options) {
     this.#source = new KeySource(options);
+    this.#shared = sharedKeySet(this.#source, options);
   }
 
   /** The key set's URL, once known (given, or found by discovery). */
@@ -75,7 +79,12 @@ export class JwksClient {
 
   /** Fetches the key set now (or joins the fetch in flight), for a warm start; rejects if it fails. */
   reload() {
-    return this.#flight !== undefined ? this.#join(this.#flight) : this.#start();
+    return this.#reload(false);
+  }
+
+  /** With `useStore`, a fresh shared copy (see `store`) stands in for the fetch. */
+  #reload(useStore) {
+    return this.#flight !== undefined ? this.#join(this.#flight, useStore) : this.#start(useStore);
   }
 
   /** Frees the client's wasm memory; the client can't be used after. */
@@ -101,29 +110,29 @@ export class JwksClient {
     const source = this.#source;
     if (source.due(Date.now())) {
       try {
-        await this.reload();
+        await this.#reload(true);
       } catch (e) {
         if (!this.#loaded) throw e;
       }
     }
     let keys = await imported(source, this.#keys, alg, kid);
-    // An unknown key: join a fetch in flight, or start one once per cooldown.
-    if (keys.length === 0 && (this.#flight !== undefined || source.mayRefetch(Date.now()))) {
-      await this.reload();
+    // An unknown key: join a fetch in flight, or start one once per cooldown;
+    // never from the store, whose copy may be the one without the key. A
+    // joined flight that only read the store records no fetch: then fetch.
+    for (let i = 0; i < 2 && keys.length === 0 && (this.#flight !== undefined || source.mayRefetch(Date.now())); i++) {
+      await this.#reload(false);
       keys = await imported(source, this.#keys, alg, kid);
     }
     if (keys.length === 0) throw source.noKey(alg, kid, false);
     return keys;
   }
 
-  #start() {
+  #start(useStore) {
     const id = ++this.#flights;
     const settle = () => {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
-    const source = this.#source;
-    source.attempted(Date.now());
-    const promise = this.#fetch().then(
+    const promise = this.#fetch(useStore).then(
       () => {
         settle();
         this.#keys.clear();
@@ -138,9 +147,12 @@ export class JwksClient {
     return promise;
   }
 
-  /** Discovery (once), then the key set, each within `timeoutMs`, through http.js. */
-  async #fetch() {
+  /** The shared copy (with `useStore`), else discovery (once), then the key set, each within `timeoutMs`, through http.js; then shared. */
+  async #fetch(useStore) {
     const source = this.#source;
+    const shared = this.#shared;
+    if (useStore && shared !== undefined && (await shared.read(source))) return;
+    source.attempted(Date.now());
     const { signal, timeoutMs } = source;
     for (let i = 0, url; (url = source.metadataUrl(i)) !== undefined; i++) {
       const res = await send(url, undefined, undefined, timeoutMs, signal);
@@ -148,11 +160,13 @@ export class JwksClient {
     }
     // The key set's URL is used as given: a redirect is an error, not followed.
     const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false);
-    source.accept(res.status, res.meta, res.body, Date.now());
+    const fetchedAt = Date.now();
+    source.accept(res.status, res.meta, res.body, fetchedAt);
+    if (shared !== undefined) await shared.write(source, res.body, fetchedAt);
   }
 
   /** Waits for someone else's fetch, never longer than it can take; past that, replaces it (see TokenClient). */
-  async #join(flight) {
+  async #join(flight, useStore) {
     const gaveUp = {};
     let timer;
     const deadline = new Promise((resolve) => {
@@ -165,7 +179,7 @@ export class JwksClient {
       clearTimeout(timer);
     }
     const current = this.#flight;
-    return current !== undefined && current !== flight ? this.#join(current) : this.#start();
+    return current !== undefined && current !== flight ? this.#join(current, useStore) : this.#start(useStore);
   }
 }
 

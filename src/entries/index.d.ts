@@ -366,6 +366,17 @@ export interface JwksClientOptionsBase {
   signal?: AbortSignal;
   /** Allow plain http to a non-loopback host. */
   allowInsecureHttp?: boolean;
+  /**
+   * Shares the key set with other instances (the same adapters as `TokenClient`): memory, then the
+   * store, then the issuer. The entry (public keys, not encrypted) lives `maxAgeSeconds`; one that is
+   * malformed, for another key set, truncated or expired is ignored and replaced. An unknown `kid`
+   * goes to the issuer (within the cooldown) and overwrites the shared copy.
+   */
+  store?: TokenStore;
+  /** Hears every store failure (code `ERR_STORE`, the store's own error as `cause`); verification never fails for one. */
+  onStoreError?: (error: ClientCredentialsError) => void;
+  /** A store call slower than this counts as failed, in milliseconds. Default 1000. */
+  storeTimeoutMs?: number;
 }
 
 export type JwksClientOptions = JwksClientOptionsBase &

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import Redis from "ioredis";
-import { TokenClient, redisStore } from "client-credentials";
+import { JwksClient, TokenClient, fetchClientCredentialsToken, redisStore, verifyJwt } from "client-credentials";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { startRedis } from "../support/redis.mjs";
 import { runInstances } from "./instances.mjs";
@@ -90,7 +90,13 @@ describe("what Redis holds", () => {
     const p = prefix();
     const { c } = client(as, redisStore(nodeRedis, { prefix: p }));
     const token = await c.getToken();
-    const keys = (await redis.cli("--scan", "--pattern", `${p}*`)).trim().split("\n").filter(Boolean);
+    // getToken() does not wait for the lock's release (a DEL sent after the result): give it 2 s.
+    const scan = async () => (await redis.cli("--scan", "--pattern", `${p}*`)).trim().split("\n").filter(Boolean);
+    let keys = await scan();
+    for (let i = 0; i < 40 && keys.some((k) => k.endsWith(":lock")); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      keys = await scan();
+    }
     assert.equal(keys.length, 1, keys.join(","));
     const dump = [];
     for (const key of keys) dump.push(key, await redis.cli("GET", key), await redis.cli("--no-raw", "DUMP", key));
@@ -177,5 +183,32 @@ describe("faults", () => {
   test("no unhandled rejection from any of it", async () => {
     await sleep(400);
     assert.deepEqual(unhandled, []);
+  });
+});
+
+describe("JwksClient's key set in Redis", () => {
+  test("a client on ioredis verifies with the key set a client on node-redis fetched: no JWKS request", async () => {
+    const p = prefix();
+    const { clientId, clientSecret } = as.clients.basic;
+    const { accessToken } = await fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId, clientSecret });
+    const options = (jwks) => ({ jwks, issuer: as.issuer, audience: `${as.issuer}/account` });
+    const errors = [];
+    const onStoreError = (e) => errors.push(e);
+    const first = new JwksClient({ jwksUri: as.jwksUri, store: redisStore(nodeRedis, { prefix: p }), onStoreError, maxAgeSeconds: 90 });
+    const before = as.stats.jwksRequests;
+    await verifyJwt(accessToken, options(first));
+    assert.equal(as.stats.jwksRequests - before, 1);
+    const keys = await ioredis.keys(`${p}*`);
+    assert.equal(keys.length, 1);
+    assert.match(keys[0], new RegExp(`^${p}jwks:[A-Za-z0-9_-]{43}$`));
+    const ttl = await ioredis.ttl(keys[0]);
+    assert.ok(ttl > 80 && ttl <= 90, `TTL ${ttl}`);
+    assert.ok((await ioredis.get(keys[0])).startsWith("client-credentials/jwks/1\n"));
+
+    const second = new JwksClient({ jwksUri: as.jwksUri, store: redisStore(ioredis, { prefix: p }), onStoreError });
+    const { header } = await verifyJwt(accessToken, options(second));
+    assert.equal(as.stats.jwksRequests - before, 1, "the second client made no JWKS request");
+    assert.equal(typeof header.kid, "string");
+    assert.deepEqual(errors, []);
   });
 });

@@ -1,6 +1,6 @@
 // kvStore and cacheStore in workerd, through Miniflare: two Workers (two
-// isolates) bound to the same KV namespace and the same Cache share one token.
-// Token requests are counted at oidc-provider.
+// isolates) bound to the same KV namespace and the same Cache share one token,
+// and one JWKS. Token and JWKS requests are counted at oidc-provider.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -39,7 +39,7 @@ before(async () => {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate: "2025-01-01",
     kvNamespaces: { TOKENS: "shared-tokens" },
-    bindings: { TOKEN_URL: as.tokenUrl, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, NAME: name },
+    bindings: { TOKEN_URL: as.tokenUrl, CLIENT_ID: clientId, CLIENT_SECRET: clientSecret, NAME: name, JWKS_URI: as.jwksUri, ISSUER: as.issuer },
   });
   mf = new Miniflare({ workers: [worker("a"), worker("b")] });
   await mf.ready;
@@ -96,3 +96,26 @@ describe("without a lock", () => {
     assert.ok(result.every((r) => typeof r.token === "string" && r.errors.length === 0));
   });
 });
+
+for (const store of ["kv", "cache"]) {
+  describe(`JwksClient's key set in ${store === "kv" ? "Workers KV" : "the Cache API"}`, () => {
+    test("isolate a fetches the key set; isolate b verifies a token with no JWKS fetch of its own", async () => {
+      const { token } = await call("a", store);
+      const verify = async (name) => {
+        const w = await mf.getWorker(name);
+        const before = as.stats.jwksRequests;
+        const res = await w.fetch(`http://worker/verify?store=${store}`, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 200, await res.clone().text());
+        return { result: await res.json(), fetches: as.stats.jwksRequests - before };
+      };
+      const first = await verify("a");
+      const second = await verify("b");
+      assert.equal(first.fetches + second.fetches, 1, "one JWKS fetch in all");
+      assert.equal(second.fetches, 0, "b read the key set from the store");
+      assert.equal(second.result.isolate, "b");
+      assert.equal(second.result.kid, first.result.kid);
+      assert.equal(second.result.azp, "archival-service");
+      assert.deepEqual([...first.result.errors, ...second.result.errors], []);
+    });
+  });
+}

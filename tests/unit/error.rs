@@ -53,6 +53,7 @@ fn codes_are_stable() {
         ),
         (Error::JwksNoKey("x".into()), "ERR_JWKS_NO_KEY"),
         (Error::Store("x".into()), "ERR_STORE"),
+        (Error::KeySetStore("x".into()), "ERR_STORE"),
     ];
     for (error, code) in cases {
         assert_eq!(error.code(), code);

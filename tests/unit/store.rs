@@ -281,3 +281,116 @@ fn bad_store_options_say_what_to_fix() {
         assert!(message(o).contains("only apply with the store option"));
     }
 }
+
+const JWKS_URL: &str = "https://sso.example/realms/sivalabs/protocol/openid-connect/certs";
+const JWKS_BODY: &str = "{\"keys\":[]}\n";
+
+#[test]
+fn jwks_identity_names_the_issuer_or_the_url_apart_from_tokens() {
+    let by_url = jwks_identity(None, Some(JWKS_URL));
+    let by_issuer = jwks_identity(Some("https://sso.example/realms/sivalabs"), None);
+    assert_eq!(
+        by_url,
+        "v=1&jwks_uri=https%3A%2F%2Fsso.example%2Frealms%2Fsivalabs%2Fprotocol%2Fopenid-connect%2Fcerts"
+    );
+    assert!(by_issuer.starts_with("v=1&issuer="));
+    assert_ne!(by_url, by_issuer);
+    assert_ne!(JWKS_ENTRY_VERSION, ENTRY_VERSION);
+    assert_eq!(JWKS_KEY_PREFIX, "jwks:");
+}
+
+#[test]
+fn jwks_entries_round_trip_and_refuse_anything_else() {
+    let identity = jwks_identity(None, Some(JWKS_URL));
+    let text = encode_jwks_entry(&identity, JWKS_URL, 1_000_000.0, JWKS_BODY);
+    fn read_at<'a>(
+        text: &'a str,
+        identity: &str,
+        url: Option<&str>,
+        now: f64,
+    ) -> Option<StoredKeySet<'a>> {
+        decode_jwks_entry(text, identity, url, now, 600_000.0)
+    }
+    let read = |text: &str, url: Option<&str>, now: f64| {
+        read_at(text, &identity, url, now)
+            .map(|e| (e.url.to_owned(), e.fetched_at_ms, e.body.to_owned()))
+    };
+    assert_eq!(
+        read(&text, Some(JWKS_URL), 1_000_500.0),
+        Some((JWKS_URL.to_owned(), 1_000_000.0, JWKS_BODY.to_owned()))
+    );
+    // With issuer, the URL is not known yet and comes from the entry.
+    assert_eq!(
+        read(&text, None, 1_000_500.0).map(|e| e.0),
+        Some(JWKS_URL.to_owned())
+    );
+    // Expired at the max age; from the future beyond a second of skew.
+    assert!(read(&text, Some(JWKS_URL), 1_599_999.0).is_some());
+    assert_eq!(read(&text, Some(JWKS_URL), 1_600_000.0), None);
+    assert!(read(&text, Some(JWKS_URL), 999_000.0).is_some());
+    assert_eq!(read(&text, Some(JWKS_URL), 998_999.0), None);
+    // Foreign: another URL, another identity, another version.
+    assert_eq!(
+        read(&text, Some("https://other.example/certs"), 1_000_500.0),
+        None
+    );
+    let other = jwks_identity(None, Some("https://other.example/certs"));
+    assert_eq!(
+        decode_jwks_entry(&text, &other, None, 1_000_500.0, 600_000.0),
+        None
+    );
+    assert_eq!(
+        read(&text.replacen("jwks/1", "jwks/2", 1), None, 1_000_500.0),
+        None
+    );
+    // Truncated or malformed anywhere.
+    for end in 0..text.len() - JWKS_BODY.len() {
+        assert_eq!(read(&text[..end], None, 1_000_500.0), None, "cut at {end}");
+    }
+    for bad in ["x1000000", "", "-1", "12345678901234567"] {
+        let t = encode_jwks_entry(&identity, JWKS_URL, 0.0, JWKS_BODY).replacen(
+            "\n0\n",
+            &format!("\n{bad}\n"),
+            1,
+        );
+        assert_eq!(read(&t, None, 1_000_500.0), None, "{bad}");
+    }
+    assert_eq!(
+        read(
+            &encode_jwks_entry(&identity, "", 1_000_000.0, JWKS_BODY),
+            None,
+            1_000_500.0
+        ),
+        None
+    );
+}
+
+#[test]
+fn jwks_options_need_a_store_and_no_secret() {
+    let store = FULL;
+    assert_eq!(check_jwks_options(StoreShape::Absent, None, None), Ok(None));
+    assert_eq!(
+        check_jwks_options(store, None, None),
+        Ok(Some(DEFAULT_STORE_TIMEOUT_MS))
+    );
+    assert_eq!(
+        check_jwks_options(store, Some(true), Some(50.0)),
+        Ok(Some(50))
+    );
+    let message = |r: Result<Option<u32>, Error>| r.unwrap_err().to_string();
+    assert!(
+        message(check_jwks_options(StoreShape::Absent, Some(true), None))
+            .contains("only apply with the store option")
+    );
+    assert!(
+        message(check_jwks_options(StoreShape::Absent, None, Some(5.0)))
+            .contains("only apply with the store option")
+    );
+    assert!(
+        message(check_jwks_options(StoreShape::NotObject, None, None))
+            .starts_with("store must be an object")
+    );
+    assert!(message(check_jwks_options(store, Some(false), None))
+        .contains("onStoreError must be a function"));
+    assert!(message(check_jwks_options(store, None, Some(0.0))).contains("storeTimeoutMs"));
+}

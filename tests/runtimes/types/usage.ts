@@ -166,6 +166,11 @@ export async function resourceServer(request: Request): Promise<Response> {
   const byUri = new JwksClient({ jwksUri: "https://sso.example/realms/sivalabs/protocol/openid-connect/certs" });
   // @ts-expect-error issuer or jwksUri, not both
   new JwksClient({ issuer: "https://a", jwksUri: "https://a/certs" });
+  // The key set shared through a store, as TokenClient's token.
+  const shared = new JwksClient({ issuer: "https://a", store: cacheStore(await caches.open("jwks")), onStoreError: (e: ClientCredentialsError) => console.warn(e.code), storeTimeoutMs: 500 });
+  // @ts-expect-error a store has get, set and delete
+  new JwksClient({ issuer: "https://a", store: { get: async () => undefined } });
+  void shared;
   const options: VerifyJwtOptions = { jwks, issuer: "https://sso.example/realms/sivalabs", audience: ["archive-api"], algorithms: ["RS256", "EdDSA"], clockToleranceSeconds: 30, typ: "at+jwt", authorizedParty: "archival-service", currentDate: new Date() };
   // @ts-expect-error audience is required (false to skip it)
   const noAudience: VerifyJwtOptions = { jwks, issuer: "https://a" };
