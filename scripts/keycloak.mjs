@@ -35,6 +35,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const KEYCLOAK_VERSION = "26.7.3";
 /** The Java feature releases Keycloak 26 supports (its "Supported configurations": OpenJDK 21 and 25). */
 export const SUPPORTED_JAVA = [21, 25];
+/** Used, with a warning, when no supported JDK is found: Debian bookworm's own JDK. */
+const FALLBACK_JAVA = 17;
 export const REALM = "sivalabs";
 export const REALM_FILE = join(root, "tests/fixtures/keycloak/realm-sivalabs.json");
 /** The development admin of the master realm (the admin REST API; never a production setting). */
@@ -93,13 +95,18 @@ export function findJava() {
     for (const name of readdirSync("/usr/lib/jvm").sort().reverse()) candidates.push(join("/usr/lib/jvm", name));
   }
   const seen = [];
+  let fallback;
   for (const home of candidates) {
     const bin = join(home, "bin/java");
     if (!existsSync(bin)) continue;
     const major = javaMajor(bin);
     seen.push(`${major ?? "?"} (${home})`);
     if (major !== undefined && major >= SUPPORTED_JAVA[0]) return { home, major };
+    if (major === FALLBACK_JAVA && !explicit) fallback ??= { home, major, unsupported: true };
   }
+  // Keycloak dropped 17 from its supported JDKs, but 26.7.3 builds, starts and serves the
+  // tests on it (checked on this machine kind): better a warning than no Keycloak at all.
+  if (fallback) return fallback;
   const onPath = explicit ? "" : spawnSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).stdout.trim();
   if (onPath) {
     const major = javaMajor(onPath);
@@ -172,6 +179,9 @@ async function download(log) {
  */
 export async function installKeycloak({ log = console.error } = {}) {
   const java = findJava();
+  if (java.unsupported) {
+    log(`keycloak: warning: no Java ${SUPPORTED_JAVA.join(" or ")} found; using Java ${java.major} (${java.home}), which Keycloak ${KEYCLOAK_VERSION} no longer supports. Set KEYCLOAK_JAVA_HOME to a JDK 21 or 25.`);
+  }
   const timings = {};
   if (!existsSync(join(distDir, "bin/kc.sh"))) {
     if (!existsSync(zipPath)) {
@@ -191,7 +201,8 @@ export async function installKeycloak({ log = console.error } = {}) {
     for (const script of readdirSync(join(distDir, "bin"))) if (script.endsWith(".sh")) spawnSync("chmod", ["+x", join(distDir, "bin", script)]);
     timings.unpack = (performance.now() - t) / 1000;
   }
-  const wanted = BUILD_OPTIONS.join(" ");
+  // The build is redone when its options or the Java it ran on change.
+  const wanted = `${BUILD_OPTIONS.join(" ")} (java ${java.major})`;
   if (!existsSync(BUILT_MARKER) || readFileSync(BUILT_MARKER, "utf8") !== wanted) {
     log(`keycloak: building ${KEYCLOAK_VERSION} (${wanted}), once`);
     const t = performance.now();
