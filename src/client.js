@@ -7,6 +7,7 @@
 // response and says whether the cached token is fresh. What stays here is
 // what can only live in JavaScript: awaiting promises and sharing them.
 import { Session } from "./client_credentials.js";
+import { GAVE_UP, within } from "./flight.js";
 import { authorizedFetch, replayable, send } from "./http.js";
 import { importKeys, sign } from "./signing.js";
 import { sha256 } from "./webcrypto.js";
@@ -191,17 +192,8 @@ export class TokenClient {
    * Workers request), and this caller replaces it, or joins whoever did.
    */
   async #join(flight) {
-    const gaveUp = {};
-    let timer;
-    const deadline = new Promise((resolve) => {
-      timer = setTimeout(resolve, this.#session.joinLimitMs, gaveUp);
-    });
-    try {
-      const winner = await Promise.race([flight.promise, deadline]);
-      if (winner !== gaveUp) return winner;
-    } finally {
-      clearTimeout(timer);
-    }
+    const winner = await within(flight.promise, this.#session.joinLimitMs);
+    if (winner !== GAVE_UP) return winner;
     const current = this.#flight;
     return current !== undefined && current !== flight ? this.#join(current) : this.#start();
   }

@@ -8,6 +8,7 @@
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
 import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
+import { GAVE_UP, within } from "./flight.js";
 import { send } from "./http.js";
 import { sharedKeySet } from "./store.js";
 import { cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
@@ -167,17 +168,8 @@ export class JwksClient {
 
   /** Waits for someone else's fetch, never longer than it can take; past that, replaces it (see TokenClient). */
   async #join(flight, useStore) {
-    const gaveUp = {};
-    let timer;
-    const deadline = new Promise((resolve) => {
-      timer = setTimeout(resolve, this.#source.joinLimitMs, gaveUp);
-    });
-    try {
-      const winner = await Promise.race([flight.promise, deadline]);
-      if (winner !== gaveUp) return winner;
-    } finally {
-      clearTimeout(timer);
-    }
+    const winner = await within(flight.promise, this.#source.joinLimitMs);
+    if (winner !== GAVE_UP) return winner;
     const current = this.#flight;
     return current !== undefined && current !== flight ? this.#join(current, useStore) : this.#start(useStore);
   }

@@ -111,6 +111,7 @@ function explain(err: ClientCredentialsError): string {
     case "ERR_JWT_CLAIM":
     case "ERR_JWT_EXPIRED":
     case "ERR_JWT_NOT_YET_VALID":
+    case "ERR_DPOP_PROOF":
       return `${err.claim}: ${err.message}`;
     default: {
       const unreachable: never = err;
