@@ -47,7 +47,8 @@ export async function run() {
   return {
     title: "Package size (esbuild --minify, gzip -9)",
     markdown: table(["what", "gzip -9", "parts"], rows),
-    targets: [["browser entry (wasm + JS glue) ≤ 20 KB gzip -9", kb(ours), ours <= 20 * 1024]],
+    // The budget issue 12 set for everything (decode, tokens, key auth, DPoP, stores, verify).
+    targets: [["browser entry (wasm + JS glue) ≤ 60 KB gzip -9", kb(ours), ours <= 60 * 1024]],
     results,
   };
 }
