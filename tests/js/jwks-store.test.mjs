@@ -8,8 +8,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { JwksClient, fetchClientCredentialsToken, verifyJwt } from "client-credentials";
-import { base64url, generateKeyPair } from "jose";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
+import { randomKidToken } from "../support/random-kid.mjs";
 
 let as;
 const unhandled = [];
@@ -72,16 +72,6 @@ function entryOf(store) {
   const [[key, value]] = store.map;
   const [version, identity, url, fetchedAt, ...body] = value.split("\n");
   return { key, value, version, identity, url, fetchedAt: Number(fetchedAt), body: JSON.parse(body.join("\n")) };
-}
-
-let stranger;
-async function randomKidToken() {
-  stranger ??= (await generateKeyPair("RS256")).privateKey;
-  const header = { alg: "RS256", kid: base64url.encode(crypto.getRandomValues(new Uint8Array(12))) };
-  const payload = { iss: as.issuer, aud: `${as.issuer}/account`, exp: Math.floor(Date.now() / 1000) + 60 };
-  const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}`;
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", stranger, new TextEncoder().encode(input));
-  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
 }
 
 describe("JwksClient with a store", () => {

@@ -10,8 +10,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import { JwksClient, clientRoles, fetchClientCredentialsToken, realmRoles, verifyJwt } from "client-credentials";
-import { base64url, generateKeyPair } from "jose";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
+import { randomKidToken } from "../support/random-kid.mjs";
 
 let as;
 let front; // a hand server in front of `as`'s JWKS, for faults
@@ -39,16 +39,6 @@ async function realToken() {
 
 const verifyOptions = (jwks, extra = {}) => ({ jwks, issuer: as.issuer, audience: `${as.issuer}/account`, ...extra });
 
-/** A token with a made-up `kid`, signed by a key nobody publishes. */
-let stranger;
-async function randomKidToken() {
-  stranger ??= (await generateKeyPair("RS256")).privateKey;
-  const header = { alg: "RS256", kid: base64url.encode(crypto.getRandomValues(new Uint8Array(12))) };
-  const payload = { iss: as.issuer, aud: `${as.issuer}/account`, exp: Math.floor(Date.now() / 1000) + 60 };
-  const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}`;
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", stranger, new TextEncoder().encode(input));
-  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
-}
 
 /**
  * A JWKS endpoint that relays `upstream`, except that the next `failNext(n)` requests get a
@@ -134,7 +124,7 @@ describe("oidc-provider's tokens and JWKS", () => {
 
   test("1000 tokens with made-up kids: at most one JWKS fetch per cooldown", async () => {
     const jwks = new JwksClient({ jwksUri: as.jwksUri, cooldownSeconds: 30 });
-    await randomKidToken();
+    await randomKidToken(as.issuer);
     const tokens = await Promise.all(Array.from({ length: 1000 }, randomKidToken));
     as.resetStats();
     // Cold: all 1000 at once share the first load, and none refetches.
