@@ -85,6 +85,12 @@ class SharedStore {
       }
     }
     try {
+      if (locked === true) {
+        // Checked again under the lock: the instance that held it before us may have
+        // written its token between our first read and our lock (it unlocks after writing).
+        const token = await this.#read(keys, session, publish);
+        if (token !== undefined) return token;
+      }
       let body;
       const token = await request((b) => (body = b));
       await this.#write(keys, session, token, body);

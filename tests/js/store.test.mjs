@@ -125,8 +125,33 @@ describe("sharing through a store", () => {
     const { result, requests } = await requestsDuring(() => Promise.all(Array.from({ length: 100 }, () => c.getToken())));
     assert.equal(requests, 1);
     assert.equal(new Set(result.map((t) => t.accessToken)).size, 1);
-    assert.deepEqual(store.calls.map(([op]) => op), ["get", "lock", "set", "unlock"]);
+    // Read, lock, read again under the lock (see the next test), request, write, unlock.
+    assert.deepEqual(store.calls.map(([op]) => op), ["get", "lock", "get", "set", "unlock"]);
     assert.deepEqual(errors, []);
+  });
+
+  test("a token written between an instance's read and its lock is taken, not requested again", async () => {
+    // The race a 16-process run hit: B misses the store, A writes its token and unlocks,
+    // then B gets the lock. B must read again under the lock.
+    const store = memoryStore({ lock: true });
+    const a = client(store);
+    await a.c.getToken();
+    const realGet = store.get;
+    let firstRead = true;
+    store.get = async (key) => {
+      if (firstRead) {
+        firstRead = false;
+        store.calls.push(["get", key]);
+        return undefined; // B's read happened before A's write
+      }
+      return realGet(key);
+    };
+    const b = client(store);
+    const { result, requests } = await requestsDuring(() => b.c.getToken());
+    assert.equal(requests, 0, "B took A's token from the store");
+    assert.equal(result.accessToken, (await a.c.getToken()).accessToken);
+    assert.ok(!store.map.has(`${onlyEntry(store)[0]}:lock`), "B released the lock");
+    assert.deepEqual([...a.errors, ...b.errors], []);
   });
 
   test("the key is a hash and names neither client nor secret; the value holds neither token nor secret", async () => {
