@@ -8,26 +8,10 @@
 // TokenClient. No key, secret or signature ever goes into an error: the
 // messages say what kind of key was expected, never what the key holds.
 import { hostError } from "./client_credentials.js";
+import { algorithmParams } from "./webcrypto.js";
 
 /** hostError kind: ERR_INVALID_OPTIONS with the message given. */
 const OPTIONS = 8;
-
-/** WebCrypto parameters of each JWS `alg` (RFC 7518 §3, RFC 8037), for import and for signing alike. */
-const PARAMS = {
-  RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-  RS384: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
-  RS512: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" },
-  PS256: { name: "RSA-PSS", hash: "SHA-256", saltLength: 32 },
-  PS384: { name: "RSA-PSS", hash: "SHA-384", saltLength: 48 },
-  PS512: { name: "RSA-PSS", hash: "SHA-512", saltLength: 64 },
-  ES256: { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" },
-  ES384: { name: "ECDSA", namedCurve: "P-384", hash: "SHA-384" },
-  ES512: { name: "ECDSA", namedCurve: "P-521", hash: "SHA-512" },
-  EdDSA: { name: "Ed25519" },
-  HS256: { name: "HMAC", hash: "SHA-256" },
-  HS384: { name: "HMAC", hash: "SHA-384" },
-  HS512: { name: "HMAC", hash: "SHA-512" },
-};
 
 const RSA = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
 
@@ -74,9 +58,9 @@ export async function sign(session, signer, input) {
 
 /** client_secret_jwt: the secret's UTF-8 bytes as a non-extractable HMAC key (RFC 7518 §3.2). */
 async function secretKey(secret, alg) {
-  const params = PARAMS[alg];
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), params, false, ["sign"]);
-  return { key, params, alg };
+  const { importAs, useAs } = algorithmParams(alg);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), importAs, false, ["sign"]);
+  return { key, params: useAs, alg };
 }
 
 /** private_key_jwt: a CryptoKey, a private JWK, or a PKCS#8 PEM, with the algorithm asked for or the key's usual one. */
@@ -116,13 +100,13 @@ function fromCryptoKey(key, asked, name) {
     throw invalid(`${name} must be a private CryptoKey that may sign (type "private", usages including "sign"); got a ${key.type} key with usages [${key.usages.join(", ")}]`);
   }
   const alg = algOfCryptoKey(key.algorithm);
-  if (PARAMS[alg] === undefined || alg.startsWith("HS")) {
+  if (algorithmParams(alg) === undefined || alg.startsWith("HS")) {
     throw invalid(`${name} is a ${key.algorithm.name} CryptoKey; expected RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA (P-256, P-384, P-521) or Ed25519`);
   }
   if (asked !== undefined && asked !== alg) {
     throw invalid(`${name} is a CryptoKey made for ${alg}, so it can't sign ${asked}; import the key for ${asked}, or leave signingAlg out`);
   }
-  return { key, params: PARAMS[alg], alg };
+  return { key, params: algorithmParams(alg).useAs, alg };
 }
 
 async function fromJwk(jwk, asked) {
@@ -138,11 +122,11 @@ async function fromJwk(jwk, asked) {
   for (const member of JWK_MEMBERS) if (jwk[member] !== undefined) material[member] = jwk[member];
   let key;
   try {
-    key = await crypto.subtle.importKey("jwk", material, PARAMS[alg], false, ["sign"]);
+    key = await crypto.subtle.importKey("jwk", material, algorithmParams(alg).importAs, false, ["sign"]);
   } catch (e) {
     throw invalid(`privateKey could not be imported as ${kind.text} for ${alg} (${e?.name ?? "Error"}); check that the JWK is complete`);
   }
-  return { key, params: PARAMS[alg], alg, kid: typeof jwk.kid === "string" ? jwk.kid : undefined };
+  return { key, params: algorithmParams(alg).useAs, alg, kid: typeof jwk.kid === "string" ? jwk.kid : undefined };
 }
 
 /** The algorithm asked for if the kind of key signs it, else its usual one. */
@@ -172,8 +156,9 @@ async function fromPem(pem, asked) {
   for (const kind of kinds) {
     const alg = asked ?? kind.algs[0];
     try {
-      const key = await crypto.subtle.importKey("pkcs8", der, PARAMS[alg], false, ["sign"]);
-      return { key, params: PARAMS[alg], alg };
+      const { importAs, useAs } = algorithmParams(alg);
+      const key = await crypto.subtle.importKey("pkcs8", der, importAs, false, ["sign"]);
+      return { key, params: useAs, alg };
     } catch {
       // Not this kind; try the next.
     }
@@ -193,7 +178,7 @@ async function fromPem(pem, asked) {
 async function dpopKey(option) {
   let pair = option;
   if (option === true) {
-    pair = await crypto.subtle.generateKey(PARAMS.ES256, false, ["sign", "verify"]);
+    pair = await crypto.subtle.generateKey(algorithmParams("ES256").importAs, false, ["sign", "verify"]);
   } else if (!isCryptoKey(option?.privateKey) || !isCryptoKey(option?.publicKey) || option.publicKey.type !== "public") {
     throw invalid("dpop must be true or { privateKey, publicKey }: a CryptoKeyPair, as crypto.subtle.generateKey makes");
   }

@@ -1,6 +1,7 @@
-// The one place that calls WebCrypto (`crypto.subtle`), beside http.js, the
-// one place that calls fetch. It imports verification keys and checks
-// signatures; which key, which algorithm and whether a signature is even
+// WebCrypto (`crypto.subtle`) for verification, beside http.js, the one
+// place that calls fetch; src/signing.js signs with the same algorithm table
+// and src/store.js seals shared entries. It imports verification keys and
+// checks signatures; which key, which algorithm and whether a signature is even
 // well-formed (an ECDSA signature is r || s of a fixed length, never DER or
 // zero) are the core's decisions, made before anything reaches here.
 // `crypto.subtle` is global in every supported runtime: Node ≥ 20, Deno,
@@ -8,39 +9,47 @@
 
 const HASH = { 256: "SHA-256", 384: "SHA-384", 512: "SHA-512" };
 const CURVE = { ES256: "P-256", ES384: "P-384", ES512: "P-521" };
+/** Every JWS algorithm the package signs or verifies (RFC 7518 §3, RFC 8037). */
+const ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"];
 
-/** The WebCrypto parameters of each JWS algorithm, made once: `{ importAs, verifyAs }`. */
+/** The WebCrypto parameters of each JWS algorithm, made once: `{ importAs, useAs }`. */
 const PARAMS = new Map();
 
-function params(alg) {
+/**
+ * How WebCrypto names JWS algorithm `alg`: `importAs` for importing or
+ * generating its keys, `useAs` for signing and verifying with them;
+ * undefined for an algorithm the package doesn't know. The one table of
+ * them, for verification here and for signing in src/signing.js.
+ */
+export function algorithmParams(alg) {
   let p = PARAMS.get(alg);
-  if (p !== undefined) return p;
+  if (p !== undefined || !ALGS.includes(alg)) return p;
   const family = alg.slice(0, 2);
   const hash = HASH[alg.slice(2)];
-  if (family === "RS") p = { importAs: { name: "RSASSA-PKCS1-v1_5", hash }, verifyAs: { name: "RSASSA-PKCS1-v1_5" } };
+  if (family === "RS") p = { importAs: { name: "RSASSA-PKCS1-v1_5", hash }, useAs: { name: "RSASSA-PKCS1-v1_5" } };
   // RFC 7518 §3.5: the salt is as long as the hash.
-  else if (family === "PS") p = { importAs: { name: "RSA-PSS", hash }, verifyAs: { name: "RSA-PSS", saltLength: Number(alg.slice(2)) / 8 } };
-  else if (family === "ES") p = { importAs: { name: "ECDSA", namedCurve: CURVE[alg] }, verifyAs: { name: "ECDSA", hash } };
-  else if (family === "HS") p = { importAs: { name: "HMAC", hash }, verifyAs: { name: "HMAC" } };
-  else p = { importAs: { name: "Ed25519" }, verifyAs: { name: "Ed25519" } };
+  else if (family === "PS") p = { importAs: { name: "RSA-PSS", hash }, useAs: { name: "RSA-PSS", saltLength: Number(alg.slice(2)) / 8 } };
+  else if (family === "ES") p = { importAs: { name: "ECDSA", namedCurve: CURVE[alg] }, useAs: { name: "ECDSA", hash } };
+  else if (family === "HS") p = { importAs: { name: "HMAC", hash }, useAs: { name: "HMAC" } };
+  else p = { importAs: { name: "Ed25519" }, useAs: { name: "Ed25519" } };
   PARAMS.set(alg, p);
   return p;
 }
 
 /** Imports a clean JWK text (kty and key material only, from the core) for verifying `alg`, non-extractable. */
 export function importKey(jwkText, alg) {
-  return crypto.subtle.importKey("jwk", JSON.parse(jwkText), params(alg).importAs, false, ["verify"]);
+  return crypto.subtle.importKey("jwk", JSON.parse(jwkText), algorithmParams(alg).importAs, false, ["verify"]);
 }
 
 /** Whether `signature` over `data` verifies with `key` under `alg`. */
 export function verifySignature(alg, key, signature, data) {
-  return crypto.subtle.verify(params(alg).verifyAs, key, signature, data);
+  return crypto.subtle.verify(algorithmParams(alg).useAs, key, signature, data);
 }
 
 /** Whether a caller's CryptoKey can verify `alg`: the algorithm, hash and curve it was imported for, verify among its usages, RSA of at least 2048 bits. */
 export function cryptoKeyFits(key, alg) {
   if (!key.usages.includes("verify")) return false;
-  const want = params(alg).importAs;
+  const want = algorithmParams(alg).importAs;
   const have = key.algorithm;
   if (have.name !== want.name) return false;
   if (want.hash !== undefined && have.hash?.name !== want.hash) return false;
