@@ -12,38 +12,42 @@
 // The runtime tests start the same secured API with `startSecuredApi`.
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import { JwksClient, authorizeRequest } from "client-credentials";
 import { startAuthServer } from "../scripts/dev-auth-server.mjs";
 
 /**
  * A secured API: `GET /api/archives` answers 200 with a few archives and the caller's
- * client id when the bearer token verifies against the issuer's JWKS, else 401 with a
- * Bearer challenge (RFC 6750 §3). `requests` records each call's status and token id.
+ * client id when the bearer token verifies against the issuer's JWKS (this package's
+ * `authorizeRequest`), else its refusal: 401 with a Bearer challenge (RFC 6750 §3), or
+ * 400 for a malformed Authorization header. `requests` records each call's status and token id.
  */
 export async function startSecuredApi({ issuer, jwksUri, port = 0, host = "127.0.0.1" }) {
-  const jwks = createRemoteJWKSet(new URL(jwksUri));
+  const jwks = new JwksClient({ jwksUri });
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
-    const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-    try {
-      if (!token) throw new Error("no bearer token");
-      const { payload } = await jwtVerify(token, jwks, { issuer });
-      requests.push({ path: req.url, status: 200, jti: payload.jti, clientId: payload.client_id ?? payload.azp });
-      send(200, {
-        caller: payload.client_id ?? payload.azp,
-        archives: [
-          { id: 1, name: "2024 invoices" },
-          { id: 2, name: "2025 invoices" },
-        ],
-      });
-    } catch (err) {
-      requests.push({ path: req.url, status: 401, error: err.message });
-      send(401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+    // authorizeRequest reads a fetch API Request: only the Authorization header matters.
+    const authorization = req.headers.authorization;
+    const request = new Request(`http://${host}${req.url}`, { headers: authorization ? { authorization } : {} });
+    const auth = await authorizeRequest(request, { jwks, issuer, audience: false });
+    if (!auth.ok) {
+      const challenge = auth.response.headers.get("www-authenticate");
+      requests.push({ path: req.url, status: auth.status, error: challenge });
+      send(auth.status, await auth.response.json(), challenge ? { "www-authenticate": challenge } : {});
+      return;
     }
+    const { payload } = auth;
+    requests.push({ path: req.url, status: 200, jti: payload.jti, clientId: payload.client_id ?? payload.azp });
+    send(200, {
+      caller: payload.client_id ?? payload.azp,
+      archives: [
+        { id: 1, name: "2024 invoices" },
+        { id: 2, name: "2025 invoices" },
+      ],
+    });
   });
   server.keepAliveTimeout = 1000;
   await new Promise((resolve, reject) => {
@@ -57,7 +61,10 @@ export async function startSecuredApi({ issuer, jwksUri, port = 0, host = "127.0
     requests,
     close: () =>
       new Promise((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          jwks.free();
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };
