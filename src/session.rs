@@ -348,7 +348,7 @@ impl Session {
                     assertion::claims(&request.credentials.client_id, audience, now_s, &jti());
                 assertion::signing_input(header, &claims)
             }
-            Some(_) | None if request.auth.is_jwt() => {
+            _ if request.auth.is_jwt() => {
                 return Err(to_js(Error::options(
                     "the client assertion's key has not been imported",
                 )))

@@ -16,6 +16,7 @@
 //   reported to `onStoreError` and skipped: the token then comes from the
 //   authorization server. No store call can reject into the caller.
 import { hostError } from "./client_credentials.js";
+import { sha256 } from "./webcrypto.js";
 
 const STORE = 6; // hostError kind: ERR_STORE, for a token
 const KEY_SET_STORE = 9; // hostError kind: ERR_STORE, for a key set
@@ -136,12 +137,9 @@ class SharedStore {
 
   /** The stored token, published, or undefined for a miss, an unusable entry or a failed store. */
   async #read(keys, session, publish) {
-    const { ok, value } = await this.#call("get", () => this.#store.get(keys.name));
-    if (!ok || value === undefined || value === null || value === this.#refused) return undefined;
-    if (typeof value !== "string") {
-      this.#report("get", new TypeError(`the store returned ${typeof value}, not a string`));
-      return undefined;
-    }
+    const { ok, value: read } = await this.#call("get", () => this.#store.get(keys.name));
+    const value = ok ? storedText(read, (e) => this.#report("get", e)) : undefined;
+    if (value === undefined || value === this.#refused) return undefined;
     // Tampered, foreign, written under another secret, truncated, expired:
     // all are a miss, and the token requested next replaces the entry.
     let plaintext;
@@ -207,6 +205,14 @@ async function callStore(what, run, timeoutMs, onError, kind = STORE) {
   }
 }
 
+/** A value a store's `get` resolved to, as entry text: undefined for a miss, and for anything but a string (reported). */
+function storedText(value, report) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  report(new TypeError(`the store returned ${typeof value}, not a string`));
+  return undefined;
+}
+
 function reportStoreError(onError, what, cause, kind = STORE) {
   if (onError === undefined || onError === null) return;
   const detail = typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause);
@@ -246,9 +252,9 @@ class SharedKeySet {
   /** The entry's store key, hashed once, on first use (a Worker's global scope can't await); undefined (reported) where WebCrypto can't. */
   #nameOf(source) {
     this.#name ??= Promise.resolve()
-      .then(() => crypto.subtle.digest("SHA-256", encoder.encode(source.storeIdentity)))
+      .then(() => sha256(source.storeIdentity))
       .then(
-        (digest) => source.storeName(base64url(new Uint8Array(digest))),
+        (digest) => source.storeName(base64url(digest)),
         (e) => {
           reportStoreError(this.#onError, "WebCrypto", e, KEY_SET_STORE);
           return undefined;
@@ -261,12 +267,9 @@ class SharedKeySet {
   async read(source) {
     const name = await this.#nameOf(source);
     if (name === undefined) return false;
-    const { ok, value } = await callStore("get", () => this.#store.get(name), this.#timeoutMs, this.#onError, KEY_SET_STORE);
-    if (!ok || value === undefined || value === null) return false;
-    if (typeof value !== "string") {
-      reportStoreError(this.#onError, "get", new TypeError(`the store returned ${typeof value}, not a string`), KEY_SET_STORE);
-      return false;
-    }
+    const { ok, value: read } = await callStore("get", () => this.#store.get(name), this.#timeoutMs, this.#onError, KEY_SET_STORE);
+    const value = ok ? storedText(read, (e) => reportStoreError(this.#onError, "get", e, KEY_SET_STORE)) : undefined;
+    if (value === undefined) return false;
     // Malformed, foreign, truncated, expired: a miss, and the key set
     // fetched next replaces the entry.
     return source.acceptStored(value, Date.now());
@@ -295,7 +298,7 @@ async function deriveKeys(identity, secret) {
     .then((base) => crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: SALT, info }, base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]));
   // Awaited, and reported, where the key is used.
   aes.catch(() => {});
-  const name = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", info)));
+  const name = base64url(await sha256(identity));
   return { name, aes, aad: encoder.encode(name) };
 }
 
