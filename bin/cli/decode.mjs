@@ -21,15 +21,15 @@ export const positionals = 1;
 
 export async function run(values, [arg]) {
   const token = await tokenArgument(arg, "decode");
-  const { decodeJwt } = await import("client-credentials");
-  const { header, payload } = decodeJwt(token);
+  const lib = await import("client-credentials");
+  const { header, payload } = lib.decodeJwt(token);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ header, payload }, null, 2)}\n`);
     return 0;
   }
   const c = colours(process.stdout);
   let out = `${c.bold("Header")}\n${pretty(c, header)}\n${c.bold("Payload")}\n${pretty(c, payload, timeNotes(payload))}\n`;
-  const { realm, clients } = rolesOf(payload);
+  const { realm, clients } = rolesOf(lib, payload);
   if (realm.length || clients.length) {
     const entries = [];
     if (realm.length) entries.push(["realm", realm.join(", ")]);

@@ -90,19 +90,16 @@ export function relative(seconds, now = Date.now()) {
   return delta >= 0 ? `in ${duration(delta)}` : `${duration(delta)} ago`;
 }
 
-/** Keycloak's roles in a JWT payload: realm roles and, per client, client roles. */
-export function rolesOf(payload) {
-  const list = (v) => (Array.isArray(v?.roles) ? v.roles.filter((r) => typeof r === "string") : []);
-  const realm = list(payload?.realm_access);
-  const clients = [];
+/**
+ * Keycloak's roles in a JWT payload, read with the library's own `realmRoles`
+ * and `clientRoles` (`lib`, the loaded package): realm roles and, per client
+ * that has any, client roles.
+ */
+export function rolesOf(lib, payload) {
   const access = payload?.resource_access;
-  if (access && typeof access === "object" && !Array.isArray(access)) {
-    for (const [client, entry] of Object.entries(access)) {
-      const roles = list(entry);
-      if (roles.length) clients.push([client, roles]);
-    }
-  }
-  return { realm, clients };
+  const names = access && typeof access === "object" && !Array.isArray(access) ? Object.keys(access) : [];
+  const clients = names.map((client) => [client, lib.clientRoles(payload, client)]).filter(([, roles]) => roles.length);
+  return { realm: lib.realmRoles(payload), clients };
 }
 
 /** Rows `label  value`, labels padded to one width and dimmed. */

@@ -56,7 +56,7 @@ export function summary(lib, token) {
   if (payload) {
     const client = payload.azp ?? payload.client_id;
     if (typeof client === "string") entries.push(["client", client]);
-    const { realm, clients } = rolesOf(payload);
+    const { realm, clients } = rolesOf(lib, payload);
     if (realm.length) entries.push(["realm roles", realm.join(", ")]);
     for (const [name, roles] of clients) entries.push([`${name} roles`, roles.join(", ")]);
   }
