@@ -25,9 +25,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import * as net from "node:net";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./net.mjs";
+import { freePort, listening } from "./net.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -225,15 +224,6 @@ function lastLines(text, n) {
   return text.split("\n").filter((l) => l.trim()).slice(-n).join("\n");
 }
 
-/** Whether something accepts connections on 127.0.0.1:port. */
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /** Every running instance of this process, stopped on its way out. */
 const running = new Set();
 let exitHooked = false;
@@ -262,7 +252,7 @@ export async function startKeycloak(options = {}) {
 async function launch({ port = 0, managementPort = 0, realmFile = REALM_FILE, timeoutMs = 240_000, log = () => {} } = {}) {
   const started = performance.now();
   const { home: dist, java } = await installKeycloak({ log });
-  if (port && (await portInUse(port))) {
+  if (port && (await listening(port))) {
     throw new KeycloakError("ERR_PORT_IN_USE", `port ${port} is in use on 127.0.0.1; stop what listens there or choose another port`);
   }
   port ||= await freePort();

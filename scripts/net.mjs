@@ -23,3 +23,15 @@ export function freePort() {
     });
   });
 }
+
+/** Whether something accepts connections on 127.0.0.1:`port` now. */
+export function listening(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}

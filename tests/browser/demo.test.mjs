@@ -10,13 +10,13 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SignJWT, generateKeyPair } from "jose";
 import { chromium } from "playwright-core";
 import { startDemo } from "../../scripts/start.mjs";
 import { startResourceServer } from "../../scripts/resource-server.mjs";
+import { freePort, listening } from "../../scripts/net.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const screenshots = join(root, "test-output", "screenshots");
@@ -357,28 +357,6 @@ describe("demo page: layout and accessibility", () => {
 
 // ---------------------------------------------------------------- `npm start` as a process
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function isListening(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: "127.0.0.1" });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 function processGroupAlive(pgid) {
   try {
     process.kill(-pgid, 0);
@@ -439,12 +417,12 @@ describe("npm start (scripts/start.mjs as a process)", () => {
         body: new URLSearchParams({ grant_type: "client_credentials", client_id: config.clientId, client_secret: config.clientSecret }),
       });
       assert.equal(tokenRes.status, 200);
-      for (const port of ports) assert.equal(await isListening(port), true, `port ${port} listens`);
+      for (const port of ports) assert.equal(await listening(port), true, `port ${port} listens`);
 
       process.kill(child.pid, signal);
       const result = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("timeout"), 10000).unref())]);
       assert.deepEqual(result, { code: 0, signal: null }, output);
-      for (const port of ports) assert.equal(await isListening(port), false, `port ${port} still listens`);
+      for (const port of ports) assert.equal(await listening(port), false, `port ${port} still listens`);
       assert.equal(processGroupAlive(child.pid), false, "a process of the demo is still running");
     });
   }

@@ -6,24 +6,14 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KEYCLOAK_VERSION, SUPPORTED_JAVA, startKeycloak } from "../../scripts/keycloak.mjs";
-import { listen } from "../../scripts/net.mjs";
+import { listen, listening } from "../../scripts/net.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const script = join(root, "scripts/keycloak.mjs");
-
-/** Whether anything accepts connections on 127.0.0.1:port. */
-function listening(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
 
 /** The processes (kc.sh, Java) started for the instance on `port`. */
 function processesFor(port) {

@@ -6,8 +6,7 @@
 //   await redis.cli("--scan")   // redis-cli against this server, stdout as text
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import * as net from "node:net";
-import { freePort } from "../../scripts/net.mjs";
+import { freePort, listening } from "../../scripts/net.mjs";
 
 const run = promisify(execFile);
 
@@ -15,14 +14,7 @@ const run = promisify(execFile);
 async function reachable(port, ms = 10_000) {
   const deadline = Date.now() + ms;
   for (;;) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
+    if (await listening(port)) return;
     if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
