@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::json::{self, Kind};
 use crate::jwk::{Alg, KeySet, ASYMMETRIC};
 use crate::jwt;
-use crate::oauth::assertion::{SigningAlg, JTI_BYTES};
+use crate::oauth::assertion::JTI_BYTES;
 use crate::verify::{check_signature_shape, numeric_date};
 
 /// A public key as a JWK with only its required members, in the order
@@ -74,7 +74,7 @@ pub fn htu(url: &str) -> &str {
 }
 
 /// The proof's JWS header (RFC 9449 §4.2): `typ: "dpop+jwt"`, `alg`, `jwk`.
-pub fn header(alg: SigningAlg, jwk: &PublicJwk) -> String {
+pub fn header(alg: Alg, jwk: &PublicJwk) -> String {
     let mut out = String::with_capacity(48 + jwk.0.len());
     out.push_str("{\"typ\":\"dpop+jwt\",\"alg\":\"");
     out.push_str(alg.name());

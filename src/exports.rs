@@ -8,8 +8,9 @@
 use crate::error::Error;
 use crate::host;
 use crate::json::{self, Kind};
+use crate::jwk::Alg;
 use crate::jwt;
-use crate::oauth::assertion::SigningAlg;
+use crate::oauth::assertion;
 use crate::oauth::{
     discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, Token, TokenRequest,
 };
@@ -132,7 +133,7 @@ pub(crate) struct ClientConfig {
 pub(crate) struct KeyOptions {
     /// `signingAlg`, checked against the method; `None` for
     /// `private_key_jwt` means "the key's usual algorithm".
-    pub alg: Option<SigningAlg>,
+    pub alg: Option<Alg>,
     /// `keyId`: the assertion's `kid`, over the JWK's own.
     pub key_id: Option<String>,
     /// `assertionAudience`: the assertion's `aud`, over the default.
@@ -163,7 +164,7 @@ impl KeyOptions {
             }
         }
         let alg = if auth.is_jwt() {
-            SigningAlg::for_method(alg.as_deref(), auth == ClientAuth::SecretJwt)?
+            assertion::signing_alg(alg.as_deref(), auth == ClientAuth::SecretJwt)?
         } else {
             None
         };

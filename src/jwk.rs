@@ -91,6 +91,11 @@ impl Alg {
         }
     }
 
+    /// An HMAC algorithm: keyed with a shared secret, not a key pair.
+    pub fn is_hmac(self) -> bool {
+        matches!(self, Alg::HS256 | Alg::HS384 | Alg::HS512)
+    }
+
     /// This algorithm's bit in an allow-list mask.
     pub fn bit(self) -> u16 {
         1 << (self as u16)

@@ -18,7 +18,7 @@ use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
 use crate::exports::{to_js, token_to_js, ClientConfig, Options};
-use crate::oauth::assertion::{self, SigningAlg, JTI_BYTES};
+use crate::oauth::assertion::{self, JTI_BYTES};
 use crate::oauth::{
     discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
     TokenRequest,
@@ -216,7 +216,7 @@ impl Session {
         let auth = self.config.request.auth;
         let header = match assertion_alg {
             Some(name) if auth.is_jwt() => {
-                let alg = SigningAlg::for_method(Some(&name), auth == ClientAuth::SecretJwt)
+                let alg = assertion::signing_alg(Some(&name), auth == ClientAuth::SecretJwt)
                     .map_err(to_js)?
                     .ok_or_else(|| to_js(Error::options("signingAlg is missing")))?;
                 let kid = self.config.keys.key_id.as_deref().or(jwk_kid.as_deref());
@@ -226,7 +226,7 @@ impl Session {
         };
         let dpop = match (dpop_alg, dpop_jwk) {
             (Some(alg), Some(jwk)) if self.config.keys.dpop => {
-                let alg = SigningAlg::for_method(Some(&alg), false)
+                let alg = assertion::signing_alg(Some(&alg), false)
                     .map_err(to_js)?
                     .ok_or_else(|| to_js(Error::options("the DPoP key's algorithm is missing")))?;
                 let jwk = PublicJwk::from_json(&jwk).map_err(to_js)?;

@@ -187,7 +187,7 @@ fn check_header(header: &[Member<'_>], allowed: u16) -> Result<Alg, Error> {
         ))
     })?;
     if allowed & alg.bit() == 0 {
-        let hint = if allowed == ASYMMETRIC && matches!(alg, Alg::HS256 | Alg::HS384 | Alg::HS512) {
+        let hint = if allowed == ASYMMETRIC && alg.is_hmac() {
             " (HS256, HS384 and HS512 only when listed in algorithms, with a secret key)"
         } else {
             ""

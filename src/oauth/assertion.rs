@@ -11,6 +11,7 @@
 use crate::base64url;
 use crate::error::Error;
 use crate::json;
+use crate::jwk::Alg;
 
 /// `client_assertion_type` for a JWT (RFC 7523 §2.2).
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -24,85 +25,31 @@ pub const LIFETIME_SECONDS: u64 = 60;
 /// use, enough that two never collide.
 pub const JTI_BYTES: usize = 16;
 
-/// The JWS algorithms a client assertion or a DPoP proof can be signed with
-/// (RFC 7518 §3.1, RFC 8037 for EdDSA): every one WebCrypto implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigningAlg {
-    Rs256,
-    Rs384,
-    Rs512,
-    Ps256,
-    Ps384,
-    Ps512,
-    Es256,
-    Es384,
-    Es512,
-    EdDsa,
-    Hs256,
-    Hs384,
-    Hs512,
-}
-
-const ALGS: [(SigningAlg, &str); 13] = [
-    (SigningAlg::Rs256, "RS256"),
-    (SigningAlg::Rs384, "RS384"),
-    (SigningAlg::Rs512, "RS512"),
-    (SigningAlg::Ps256, "PS256"),
-    (SigningAlg::Ps384, "PS384"),
-    (SigningAlg::Ps512, "PS512"),
-    (SigningAlg::Es256, "ES256"),
-    (SigningAlg::Es384, "ES384"),
-    (SigningAlg::Es512, "ES512"),
-    (SigningAlg::EdDsa, "EdDSA"),
-    (SigningAlg::Hs256, "HS256"),
-    (SigningAlg::Hs384, "HS384"),
-    (SigningAlg::Hs512, "HS512"),
-];
-
-impl SigningAlg {
-    /// The algorithm named `name` (the JWS `alg` value), if supported.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALGS.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
-    }
-
-    /// The JWS `alg` value.
-    pub fn name(self) -> &'static str {
-        ALGS.iter().find(|(a, _)| *a == self).map_or("", |(_, n)| n)
-    }
-
-    /// An HMAC algorithm, keyed with the client secret (`client_secret_jwt`).
-    pub fn is_hmac(self) -> bool {
-        matches!(
-            self,
-            SigningAlg::Hs256 | SigningAlg::Hs384 | SigningAlg::Hs512
-        )
-    }
-
-    /// Reads the `signingAlg` option for a method: HS256 (the default),
-    /// HS384 or HS512 with the client secret; any asymmetric algorithm with a
-    /// private key, where `None` means "the key's usual one", which only the
-    /// key's importer can tell.
-    pub fn for_method(name: Option<&str>, hmac: bool) -> Result<Option<Self>, Error> {
-        let Some(name) = name else {
-            return Ok(hmac.then_some(SigningAlg::Hs256));
-        };
-        match Self::from_name(name) {
-            Some(alg) if alg.is_hmac() == hmac => Ok(Some(alg)),
-            _ if hmac => Err(Error::options(format!(
-                "signingAlg for client_secret_jwt must be HS256, HS384 or HS512, not \"{}\"",
-                crate::error::excerpt(name)
-            ))),
-            _ => Err(Error::options(format!(
-                "signingAlg for a private key must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, not \"{}\"",
-                crate::error::excerpt(name)
-            ))),
-        }
+/// Reads the `signingAlg` option for a method (one of [`jwk::Alg`](Alg), the
+/// same algorithms the library verifies): HS256 (the default),
+/// HS384 or HS512 with the client secret; any asymmetric algorithm with a
+/// private key, where `None` means "the key's usual one", which only the
+/// key's importer can tell.
+pub fn signing_alg(name: Option<&str>, hmac: bool) -> Result<Option<Alg>, Error> {
+    let Some(name) = name else {
+        return Ok(hmac.then_some(Alg::HS256));
+    };
+    match Alg::from_name(name) {
+        Some(alg) if alg.is_hmac() == hmac => Ok(Some(alg)),
+        _ if hmac => Err(Error::options(format!(
+            "signingAlg for client_secret_jwt must be HS256, HS384 or HS512, not \"{}\"",
+            crate::error::excerpt(name)
+        ))),
+        _ => Err(Error::options(format!(
+            "signingAlg for a private key must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA, not \"{}\"",
+            crate::error::excerpt(name)
+        ))),
     }
 }
 
 /// The JWS header of a client assertion: `alg`, `typ: "JWT"`, and `kid`
 /// when known (RFC 7515 §4.1), as JSON.
-pub fn header(alg: SigningAlg, kid: Option<&str>) -> String {
+pub fn header(alg: Alg, kid: Option<&str>) -> String {
     let mut out = String::with_capacity(64);
     out.push_str("{\"alg\":\"");
     out.push_str(alg.name());

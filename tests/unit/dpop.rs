@@ -46,7 +46,7 @@ fn private_and_malformed_keys_are_refused() {
 fn proof_header_and_claims() {
     let jwk = PublicJwk::from_json(r#"{"kty":"EC","crv":"P-256","x":"X","y":"Y"}"#).unwrap();
     assert_eq!(
-        header(SigningAlg::Es256, &jwk),
+        header(Alg::ES256, &jwk),
         r#"{"typ":"dpop+jwt","alg":"ES256","jwk":{"crv":"P-256","kty":"EC","x":"X","y":"Y"}}"#
     );
     let token = ProofRequest {
