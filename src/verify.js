@@ -11,7 +11,7 @@ import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verify
 import { GAVE_UP, within } from "./flight.js";
 import { send } from "./http.js";
 import { sharedKeySet } from "./store.js";
-import { cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
+import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
 
@@ -417,8 +417,8 @@ function grants(options) {
   };
 }
 
-/** The algorithms a DPoP proof may use, for the challenge (RFC 9449 §7.1). */
-const DPOP_ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA";
+/** The algorithms a DPoP proof may use, for the challenge (RFC 9449 §7.1): every asymmetric one. */
+const DPOP_ALGS = ALGS.filter((alg) => !alg.startsWith("HS")).join(" ");
 
 /**
  * Refusals as RFC 6750 §3 describes them: the challenge in `WWW-Authenticate` (with `realm` when given;

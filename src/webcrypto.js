@@ -10,7 +10,7 @@
 const HASH = { 256: "SHA-256", 384: "SHA-384", 512: "SHA-512" };
 const CURVE = { ES256: "P-256", ES384: "P-384", ES512: "P-521" };
 /** Every JWS algorithm the package signs or verifies (RFC 7518 §3, RFC 8037). */
-const ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"];
+export const ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"];
 
 /** The WebCrypto parameters of each JWS algorithm, made once: `{ importAs, useAs }`. */
 const PARAMS = new Map();
