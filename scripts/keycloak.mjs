@@ -356,9 +356,8 @@ async function launch({ port = 0, managementPort = 0, realmFile = REALM_FILE, ti
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  const handleOut = describeInstance({ port, managementPort, java: java.major, startSeconds: (performance.now() - started) / 1000 });
   return {
-    ...handleOut,
+    ...describeInstance({ port, managementPort, java: java.major, startSeconds: (performance.now() - started) / 1000 }),
     logTail: (n = 30) => lastLines(output, n),
     pid: child.pid,
     stop,
