@@ -35,10 +35,16 @@ const PEERS = [
 
 export async function run() {
   const wasm = gz(readFileSync(join(root, "dist/client_credentials_bg.wasm")));
-  const glue = gz(await bundle(`export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "client-credentials";`));
+  // Everything the package exports (the budget's measure), and the token
+  // half alone, as earlier rounds measured it; the wasm is the same for both.
+  const glue = gz(await bundle(`export * from "client-credentials";`));
+  const tokenGlue = gz(await bundle(`export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "client-credentials";`));
   const ours = wasm + glue;
-  const rows = [["client-credentials (wasm + glue: decode, fetch, TokenClient)", kb(ours), `wasm ${kb(wasm)} + JS ${kb(glue)}`]];
-  const results = { ours, wasm, glue, peers: {} };
+  const rows = [
+    ["client-credentials, every export (wasm + JS)", kb(ours), `wasm ${kb(wasm)} + JS ${kb(glue)}`],
+    ["client-credentials, decode + fetch + TokenClient only", kb(wasm + tokenGlue), `wasm ${kb(wasm)} + JS ${kb(tokenGlue)}`],
+  ];
+  const results = { ours, wasm, glue, tokenGlue, peers: {} };
   for (const [name, code] of PEERS) {
     const size = gz(await bundle(code));
     results.peers[name] = size;
@@ -48,7 +54,7 @@ export async function run() {
     title: "Package size (esbuild --minify, gzip -9)",
     markdown: table(["what", "gzip -9", "parts"], rows),
     // The budget issue 12 set for everything (decode, tokens, key auth, DPoP, stores, verify).
-    targets: [["browser entry (wasm + JS glue) ≤ 60 KB gzip -9", kb(ours), ours <= 60 * 1024]],
+    targets: [["browser entry, every export (wasm + JS) ≤ 60 KB gzip -9", kb(ours), ours <= 60 * 1024]],
     results,
   };
 }

@@ -39,7 +39,29 @@ if (process.argv.includes("--if-needed") && existsSync(join(dist, "node.cjs"))) 
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
 
-run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"]);
+// The size build: with a nightly toolchain and its rust-src, the standard
+// library is rebuilt with `-C panic=immediate-abort`, so a panic (which the
+// core never means to reach) traps at once instead of formatting a message
+// first. That drops core::fmt's panic machinery: measured 7.8 KB less gzip
+// with no speed cost. Without nightly the stable build is the same code,
+// only bigger. CC_STABLE_BUILD=1 forces the stable one.
+const toolchains = execFileSync("rustup", ["toolchain", "list"], { encoding: "utf8" });
+const nightlySrc = /^nightly/m.test(toolchains) && process.env.CC_STABLE_BUILD !== "1" &&
+  /^rust-src/m.test(execFileSync("rustup", ["component", "list", "--toolchain", "nightly", "--installed"], { encoding: "utf8" }));
+let artifacts = join(root, "target", "wasm32-unknown-unknown", "release");
+if (nightlySrc) {
+  const targetDir = join(root, "target", "size");
+  execFileSync("cargo", ["+nightly", "build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-Zbuild-std=std,panic_abort", "--target-dir", targetDir], {
+    cwd: root,
+    stdio: "inherit",
+    // RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is repeated here.
+    env: { ...process.env, RUSTFLAGS: "-C target-feature=+simd128 -Z unstable-options -C panic=immediate-abort" },
+  });
+  artifacts = join(targetDir, "wasm32-unknown-unknown", "release");
+} else {
+  console.log("build: no nightly toolchain with rust-src (rustup component add rust-src --toolchain nightly); building with stable, which comes out about 8 KB (gzip) bigger");
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"]);
+}
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 run("wasm-bindgen", [
@@ -47,7 +69,7 @@ run("wasm-bindgen", [
   "--no-typescript",
   "--out-dir", out,
   "--out-name", name,
-  join(root, "target", "wasm32-unknown-unknown", "release", `${name}.wasm`),
+  join(artifacts, `${name}.wasm`),
 ]);
 const wasm = join(out, `${name}_bg.wasm`);
 // npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
