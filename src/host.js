@@ -89,19 +89,15 @@ export function token_result(access_token, token_type, expires_in, expires_at, s
 }
 
 /**
- * A token the core has checked, for verifyJwt: its header and payload
- * parsed, the signing input and the signature copied out of wasm memory
+ * A token the core has checked, for verifyJwt: its header and payload as
+ * JSON text (verifyJwt parses it while WebCrypto works), the header's alg
+ * and kid, the signing input and the signature copied out of wasm memory
  * (the views are only valid during this call), and the verdicts on the
  * signature's shape and on the claims, which verifyJwt reports only after
  * the key is found and the signature holds.
  */
-export function checked_jwt(json, data, signature, signature_error, claims_error) {
-  const result = JSON.parse(json);
-  result.data = data.slice();
-  result.signature = signature.slice();
-  result.signatureError = signature_error;
-  result.claimsError = claims_error;
-  return result;
+export function checked_jwt(json, alg, kid, data, signature, signature_error, claims_error) {
+  return { json, alg, kid, data: data.slice(), signature: signature.slice(), signatureError: signature_error, claimsError: claims_error };
 }
 
 /** Fills `dst` (a view of wasm memory) with random bytes, for the `jti` of assertions and DPoP proofs. */

@@ -50,16 +50,19 @@ extern "C" {
         raw: &str,
     ) -> JsValue;
 
-    /// `{ header, payload, data, signature, signatureError, claimsError }`
-    /// for `verifyJwt`: `json` parsed, the signing input and the signature
-    /// copied out of wasm memory (both are views, valid only during the
-    /// call), and the two verdicts the core holds back.
-    #[wasm_bindgen(catch)]
+    /// `{ json, alg, kid, data, signature, signatureError, claimsError }`
+    /// for `verifyJwt`: `json` (`{"header":…,"payload":…}`, validated by the
+    /// core) left as text, for `src/verify.js` to parse while WebCrypto
+    /// checks the signature; the signing input and the signature copied out
+    /// of wasm memory (both are views, valid only during the call); and the
+    /// two verdicts the core holds back.
     pub fn checked_jwt(
         json: &str,
+        alg: &str,
+        kid: Option<&str>,
         data: &[u8],
         signature: &[u8],
         signature_error: JsValue,
         claims_error: JsValue,
-    ) -> Result<JsValue, JsValue>;
+    ) -> JsValue;
 }

@@ -56,14 +56,15 @@ impl JwtVerifier {
         with_token(&token, "verifyJwt", &mut |text| {
             let checked = inner.check(text, now_ms / 1000.0).map_err(to_js)?;
             let data = &text.as_bytes()[..checked.signing_input_end];
-            host::checked_jwt(
+            Ok(host::checked_jwt(
                 checked.json,
+                checked.alg.name(),
+                checked.kid.as_deref(),
                 data,
                 checked.signature,
                 checked.signature_error.map_or(JsValue::UNDEFINED, to_js),
                 checked.claims.err().map_or(JsValue::UNDEFINED, to_js),
-            )
-            .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
+            ))
         })
     }
 }

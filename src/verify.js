@@ -217,12 +217,25 @@ function candidates(options, alg, kid) {
 const verifiers = new Map();
 const MAX_VERIFIERS = 64;
 
+/**
+ * The last verifier each options object got, with the values it was made
+ * from: a caller that passes the same object each time skips the
+ * JSON.stringify below, while a changed value (an array edited in place
+ * too) still gets its own verifier.
+ */
+const byObject = new WeakMap();
+
+const sameValue = (a, b) => a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]));
+
 function verifierFor(options) {
   if (options === null || typeof options !== "object") return new JwtVerifier(options);
   const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty } = options;
+  const values = [issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty];
+  const last = byObject.get(options);
+  if (last !== undefined && verifiers.get(last.id) === last.verifier && last.values.every((v, i) => sameValue(v, values[i]))) return last.verifier;
   let id;
   try {
-    id = JSON.stringify([issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty]);
+    id = JSON.stringify(values);
   } catch {
     return new JwtVerifier(options);
   }
@@ -235,6 +248,8 @@ function verifierFor(options) {
     }
     verifiers.set(id, verifier);
   }
+  // Copies of the arrays: the caller's may be edited in place.
+  byObject.set(options, { id, verifier, values: values.map((v) => (Array.isArray(v) ? [...v] : v)) });
   return verifier;
 }
 
@@ -254,14 +269,19 @@ function nowMs(options) {
 export async function verifyJwt(token, options) {
   const verifier = verifierFor(options);
   const checked = verifier.check(token, nowMs(options));
-  const { header } = checked;
-  let keys = candidates(options, header.alg, header.kid);
+  const { alg } = checked;
+  let keys = candidates(options, alg, checked.kid);
   if (!Array.isArray(keys)) keys = await keys;
   if (checked.signatureError !== undefined) throw checked.signatureError;
+  let decoded;
   for (const key of keys) {
-    if (await verifySignature(header.alg, key, checked.signature, checked.data)) {
+    const verified = verifySignature(alg, key, checked.signature, checked.data);
+    // Parsed while WebCrypto computes (on another thread in Node, Deno and
+    // Bun); the core has already validated this JSON.
+    decoded ??= JSON.parse(checked.json);
+    if (await verified) {
       if (checked.claimsError !== undefined) throw checked.claimsError;
-      return { header, payload: checked.payload };
+      return decoded;
     }
   }
   throw verifyError(SIGNATURE, "");

@@ -14,6 +14,7 @@
 //! [`Checked::signature_error`], reported after the key is found.
 
 use crate::base64url;
+use std::borrow::Cow;
 use crate::error::{excerpt, Error};
 use crate::json::{self, Kind, Member};
 use crate::jwk::{Alg, ASYMMETRIC};
@@ -106,6 +107,9 @@ pub struct Checked<'v> {
     /// `{"header":…,"payload":…}`, for one `JSON.parse`.
     pub json: &'v str,
     pub alg: Alg,
+    /// The header's `kid`, escapes decoded, if it has one: with `alg`, what
+    /// picks the key.
+    pub kid: Option<Cow<'v, str>>,
     /// Where the signing input (`header.payload`, RFC 7515 §5.2) ends.
     pub signing_input_end: usize,
     /// The decoded signature.
@@ -140,6 +144,8 @@ impl Verifier {
         let header = json::parse_object(decoded.header_json())
             .map_err(|_| Error::jwt("the JWT header could not be read"))?;
         let alg = check_header(&header, self.policy.algorithms)?;
+        // check_header made sure a kid is a string.
+        let kid = member(&header, "kid").and_then(|m| json::unescape(&m.raw[1..m.raw.len() - 1]));
         let signing_input_end = decoded.signature_start() - 1;
 
         self.signature.clear();
@@ -153,6 +159,7 @@ impl Verifier {
         Ok(Checked {
             json: decoded.as_json(),
             alg,
+            kid,
             signing_input_end,
             signature: &self.signature,
             signature_error,

@@ -271,6 +271,19 @@ describe("options", () => {
     assert.ok(await verifyJwt(token, opts));
     opts.issuer = "https://other.example";
     await rejects(verifyJwt(token, opts), "ERR_JWT_CLAIM", "iss");
+    opts.issuer = ISS;
+    assert.ok(await verifyJwt(token, opts));
+    // Arrays edited in place count as changes too.
+    opts.algorithms = ["RS256", "ES256"];
+    assert.ok(await verifyJwt(token, opts));
+    opts.algorithms.splice(0, 1);
+    await rejects(verifyJwt(token, opts), "ERR_JWT_ALG");
+    opts.algorithms.push("RS256");
+    assert.ok(await verifyJwt(token, opts));
+    opts.audience = [AUD];
+    assert.ok(await verifyJwt(token, opts));
+    opts.audience[0] = "another-api";
+    await rejects(verifyJwt(token, opts), "ERR_JWT_CLAIM", "aud");
   });
 });
 
