@@ -14,11 +14,11 @@
 //! [`Checked::signature_error`], reported after the key is found.
 
 use crate::base64url;
-use std::borrow::Cow;
 use crate::error::{excerpt, Error};
 use crate::json::{self, Kind, Member};
 use crate::jwk::{Alg, ASYMMETRIC};
 use crate::jwt;
+use std::borrow::Cow;
 
 /// What `aud` must contain.
 #[derive(Debug, Clone, PartialEq, Eq)]
