@@ -144,7 +144,7 @@ impl Verifier {
         let header = json::parse_object(decoded.header_json())
             .map_err(|_| Error::jwt("the JWT header could not be read"))?;
         let alg = check_header(&header, self.policy.algorithms)?;
-        // check_header made sure a kid is a string.
+        // check_header made sure a kid is a string that unescapes.
         let kid = member(&header, "kid").and_then(|m| json::unescape(&m.raw[1..m.raw.len() - 1]));
         let signing_input_end = decoded.signature_start() - 1;
 
@@ -214,10 +214,19 @@ fn check_header(header: &[Member<'_>], allowed: u16) -> Result<Alg, Error> {
             "the token has an unencoded payload (b64, RFC 7797), which is not supported",
         ));
     }
-    if member(header, "kid").is_some_and(|m| m.kind != Kind::String) {
-        return Err(Error::jwt(
-            "the token's header has a kid that is not a string",
-        ));
+    if let Some(kid) = member(header, "kid") {
+        if kid.kind != Kind::String {
+            return Err(Error::jwt(
+                "the token's header has a kid that is not a string",
+            ));
+        }
+        // A lone surrogate escape: no key's kid can match it, and reading it
+        // as "no kid" would let any key of the set be tried.
+        if kid.as_str().is_none() {
+            return Err(Error::jwt(
+                "the token's header has a kid that is not Unicode text (a lone surrogate escape)",
+            ));
+        }
     }
     Ok(alg)
 }

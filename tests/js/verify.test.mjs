@@ -190,6 +190,21 @@ describe("keys", () => {
     const token = await sign("ES256", {}, { kid: "nobody" });
     await rejects(verifyJwt(token, options()), "ERR_JWKS_NO_KEY");
   });
+
+  test("a kid written with JSON escapes picks its key; a lone surrogate escape is refused", async () => {
+    const signed = async (headerText) => {
+      const input = `${base64url.encode(headerText)}.${base64url.encode(JSON.stringify({ iss: ISS, aud: AUD, exp: now() + 300 }))}`;
+      const signature = new Uint8Array(await crypto.subtle.sign(SUBTLE.RS256, keys.RS256.privateKey, new TextEncoder().encode(input)));
+      return `${input}.${base64url.encode(signature)}`;
+    };
+    // "RS256-\u0031" is "RS256-1": the only key it may pick, among keys of the same alg.
+    const other = { ...keys.RS256.jwk, kid: "RS256-2", n: keys.RS512.jwk.n, e: keys.RS512.jwk.e };
+    const escaped = await signed('{"alg":"RS256","kid":"RS256-\\u0031"}');
+    const { header } = await verifyJwt(escaped, options({ jwks: { keys: [other, keys.RS256.jwk] } }));
+    assert.equal(header.kid, "RS256-1");
+    await rejects(verifyJwt(escaped, options({ jwks: { keys: [other] } })), "ERR_JWKS_NO_KEY");
+    await rejects(verifyJwt(await signed('{"alg":"RS256","kid":"\\ud800"}'), options()), "ERR_INVALID_JWT");
+  });
 });
 
 describe("order: structure, header, key, signature, then claims", () => {

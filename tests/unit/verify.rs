@@ -56,6 +56,7 @@ fn accepts_a_good_token_and_hands_back_what_the_signature_check_needs() {
     let mut v = Verifier::new(policy());
     let c = v.check(&t, NOW).unwrap();
     assert_eq!(c.alg, Alg::RS256);
+    assert_eq!(c.kid.as_deref(), Some("k1"));
     assert_eq!(&t[..c.signing_input_end], t.rsplit_once('.').unwrap().0);
     assert_eq!(c.signature, &[9; 256][..]);
     assert!(c.signature_error.is_none());
@@ -103,6 +104,7 @@ fn refuses_crit_and_unencoded_payloads_and_ignores_embedded_keys() {
         r#"{"alg":"RS256","b64":false,"crit":["b64"]}"#,
         r#"{"alg":"RS256","b64":false}"#,
         r#"{"alg":"RS256","kid":5}"#,
+        r#"{"alg":"RS256","kid":"\ud800"}"#,
     ] {
         let e = outcome(policy(), &token(header, &claims(""), &[1; 256]))
             .err()
@@ -419,4 +421,17 @@ fn messages_never_hold_the_token() {
     let e = outcome(policy(), &t).unwrap().unwrap_err();
     assert!(!e.to_string().contains(&t));
     assert!(!e.to_string().contains(t.split('.').nth(1).unwrap()));
+}
+
+#[test]
+fn the_kid_is_unescaped_and_absent_when_the_header_has_none() {
+    let mut v = Verifier::new(policy());
+    let t = token(
+        r#"{"alg":"RS256","kid":"k\u00e9\/1"}"#,
+        &claims(""),
+        &[1; 256],
+    );
+    assert_eq!(v.check(&t, NOW).unwrap().kid.as_deref(), Some("ké/1"));
+    let t = token(r#"{"alg":"RS256"}"#, &claims(""), &[1; 256]);
+    assert_eq!(v.check(&t, NOW).unwrap().kid, None);
 }
