@@ -59,9 +59,10 @@ pub struct Member<'a> {
     pub raw: &'a str,
 }
 
-impl Member<'_> {
-    /// The value as a string, if it is one (escapes decoded).
-    pub fn as_str(&self) -> Option<Cow<'_, str>> {
+impl<'a> Member<'a> {
+    /// The value as a string, if it is one (escapes decoded); borrowed from
+    /// the parsed text when it has no escapes.
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
         if self.kind == Kind::String {
             unescape(&self.raw[1..self.raw.len() - 1])
         } else {

@@ -143,9 +143,7 @@ impl Verifier {
         let decoded = self.decoder.decode(token)?;
         let header = json::parse_object(decoded.header_json())
             .map_err(|_| Error::jwt("the JWT header could not be read"))?;
-        let alg = check_header(&header, self.policy.algorithms)?;
-        // check_header made sure a kid is a string that unescapes.
-        let kid = member(&header, "kid").and_then(|m| json::unescape(&m.raw[1..m.raw.len() - 1]));
+        let (alg, kid) = check_header(&header, self.policy.algorithms)?;
         let signing_input_end = decoded.signature_start() - 1;
 
         self.signature.clear();
@@ -176,9 +174,12 @@ fn member<'m, 'a>(members: &'m [Member<'a>], name: &str) -> Option<&'m Member<'a
 /// The header rules: `alg` present, not `none`, known and allowed (RFC 8725
 /// §3.1); no `crit` extension, since none is understood (RFC 7515 §4.1.11);
 /// no unencoded payload (`b64: false`, RFC 7797); `kid`, when present, a
-/// string. `jwk`, `jku`, `x5u` and `x5c` are ignored: a key the token names
+/// string, returned with escapes decoded, for choosing the key. `jwk`, `jku`, `x5u` and `x5c` are ignored: a key the token names
 /// for itself proves nothing, and fetching a URL it names is SSRF.
-fn check_header(header: &[Member<'_>], allowed: u16) -> Result<Alg, Error> {
+fn check_header<'a>(
+    header: &[Member<'a>],
+    allowed: u16,
+) -> Result<(Alg, Option<Cow<'a, str>>), Error> {
     let name = member(header, "alg")
         .and_then(Member::as_str)
         .ok_or_else(|| Error::JwtAlg("the token's header has no alg (a string)".into()))?;
@@ -214,21 +215,22 @@ fn check_header(header: &[Member<'_>], allowed: u16) -> Result<Alg, Error> {
             "the token has an unencoded payload (b64, RFC 7797), which is not supported",
         ));
     }
-    if let Some(kid) = member(header, "kid") {
-        if kid.kind != Kind::String {
+    let kid = match member(header, "kid") {
+        None => None,
+        Some(m) if m.kind != Kind::String => {
             return Err(Error::jwt(
                 "the token's header has a kid that is not a string",
-            ));
+            ))
         }
         // A lone surrogate escape: no key's kid can match it, and reading it
         // as "no kid" would let any key of the set be tried.
-        if kid.as_str().is_none() {
-            return Err(Error::jwt(
+        Some(m) => Some(m.as_str().ok_or_else(|| {
+            Error::jwt(
                 "the token's header has a kid that is not Unicode text (a lone surrogate escape)",
-            ));
-        }
-    }
-    Ok(alg)
+            )
+        })?),
+    };
+    Ok((alg, kid))
 }
 
 /// A signature that no key can make valid. ECDSA's is `r || s` of a fixed
