@@ -548,35 +548,26 @@ fn error_code(body: &[u8]) -> Option<String> {
 /// An `invalid_client` refusal of a signed assertion, with advice that
 /// fits: the local clock when the server's reason is a time claim (it
 /// compared `iat` or `exp` with its own clock), else the key.
-fn advise(e: Error, auth: ClientAuth) -> Error {
-    match e {
-        Error::OAuth {
-            status,
-            error,
-            description,
-            uri,
-            hints,
-            client_hint: None,
-        } if error == "invalid_client" && auth.is_jwt() => {
+fn advise(mut e: Error, auth: ClientAuth) -> Error {
+    if let Error::OAuth {
+        error,
+        description,
+        client_hint: client_hint @ None,
+        ..
+    } = &mut e
+    {
+        if error == "invalid_client" && auth.is_jwt() {
             let clock = description
                 .as_deref()
                 .is_some_and(assertion::is_clock_refusal);
-            let client_hint = Some(match (clock, auth) {
+            *client_hint = Some(match (clock, auth) {
                 (true, _) => ClientHint::Clock,
                 (false, ClientAuth::SecretJwt) => ClientHint::SecretJwt,
                 (false, _) => ClientHint::PrivateKey,
             });
-            Error::OAuth {
-                status,
-                error,
-                description,
-                uri,
-                hints,
-                client_hint,
-            }
         }
-        e => e,
     }
+    e
 }
 
 /// The store options, read as the core needs them: what `store` and
