@@ -8,42 +8,55 @@ import { JwksClient, verifyJwt } from "client-credentials";
 import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { compare, fmtNs, fmtRatio, quick, table } from "./lib.mjs";
 
-const PARAMS = {
+/** The algorithms measured, with WebCrypto's import and verify parameters. */
+export const PARAMS = {
   RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
   ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
   EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
 };
 
+export const ISSUER = "https://sso.example/realms/sivalabs";
+
+/**
+ * A fresh key pair for `alg`: its public JWK (kid `${alg}-key`), a
+ * Keycloak-sized access token signed with it (issuer ISSUER, audience
+ * "account"), and `limit`, WebCrypto's verify alone on that token.
+ */
+export async function fixture(alg) {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-key`, use: "sig", alg };
+  const token = await new SignJWT({
+    azp: "archival-service",
+    scope: "openid profile email",
+    realm_access: { roles: ["default-roles-sivalabs", "offline_access", "uma_authorization"] },
+    resource_access: { account: { roles: ["manage-account", "view-profile"] } },
+    preferred_username: "service-account-archival-service",
+    typ: "Bearer",
+  })
+    .setProtectedHeader({ alg, typ: "JWT", kid: jwk.kid })
+    .setIssuer(ISSUER)
+    .setAudience("account")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .setJti(crypto.randomUUID())
+    .sign(privateKey);
+  const [h, p, s] = token.split(".");
+  const key = await crypto.subtle.importKey("jwk", jwk, PARAMS[alg][0], false, ["verify"]);
+  const data = new TextEncoder().encode(`${h}.${p}`);
+  const signature = Buffer.from(s, "base64url");
+  return { jwk, token, limit: () => crypto.subtle.verify(PARAMS[alg][1], key, signature, data) };
+}
+
 export async function run() {
-  const issuer = "https://sso.example/realms/sivalabs";
+  const issuer = ISSUER;
   const keys = [];
   const tokens = {};
   const limits = {};
   for (const alg of Object.keys(PARAMS)) {
-    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-    const jwk = { ...(await exportJWK(publicKey)), kid: `${alg}-key`, use: "sig", alg };
+    const { jwk, token, limit } = await fixture(alg);
     keys.push(jwk);
-    // A Keycloak-sized access token.
-    tokens[alg] = await new SignJWT({
-      azp: "archival-service",
-      scope: "openid profile email",
-      realm_access: { roles: ["default-roles-sivalabs", "offline_access", "uma_authorization"] },
-      resource_access: { account: { roles: ["manage-account", "view-profile"] } },
-      preferred_username: "service-account-archival-service",
-      typ: "Bearer",
-    })
-      .setProtectedHeader({ alg, typ: "JWT", kid: jwk.kid })
-      .setIssuer(issuer)
-      .setAudience("account")
-      .setIssuedAt()
-      .setExpirationTime("1h")
-      .setJti(crypto.randomUUID())
-      .sign(privateKey);
-    const [h, p, s] = tokens[alg].split(".");
-    const key = await crypto.subtle.importKey("jwk", jwk, PARAMS[alg][0], false, ["verify"]);
-    const data = new TextEncoder().encode(`${h}.${p}`);
-    const signature = Buffer.from(s, "base64url");
-    limits[alg] = () => crypto.subtle.verify(PARAMS[alg][1], key, signature, data);
+    tokens[alg] = token;
+    limits[alg] = limit;
   }
   const body = JSON.stringify({ keys });
   const server = http.createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(body));

@@ -15,41 +15,16 @@
 //
 //   node bench/diagnostics/verify-gap.mjs [RS256|ES256|EdDSA]
 import { decodeJwt, verifyJwt } from "client-credentials";
-import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { ISSUER as issuer, PARAMS, fixture } from "../verify.mjs";
 
-const PARAMS = {
-  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
-  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
-  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
-};
 const alg = process.argv[2] ?? "RS256";
 if (!PARAMS[alg]) throw new Error(`usage: verify-gap.mjs [${Object.keys(PARAMS).join("|")}]`);
-const issuer = "https://sso.example/realms/sivalabs";
-const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-const jwk = { ...(await exportJWK(publicKey)), kid: "k", use: "sig", alg };
-// The Keycloak-sized token of bench/verify.mjs.
-const token = await new SignJWT({
-  azp: "archival-service",
-  scope: "openid profile email",
-  realm_access: { roles: ["default-roles-sivalabs", "offline_access", "uma_authorization"] },
-  resource_access: { account: { roles: ["manage-account", "view-profile"] } },
-  preferred_username: "service-account-archival-service",
-  typ: "Bearer",
-})
-  .setProtectedHeader({ alg, typ: "JWT", kid: "k" })
-  .setIssuer(issuer)
-  .setAudience("account")
-  .setIssuedAt()
-  .setExpirationTime("1h")
-  .setJti(crypto.randomUUID())
-  .sign(privateKey);
-const key = await crypto.subtle.importKey("jwk", jwk, PARAMS[alg][0], false, ["verify"]);
-const [h, p, s] = token.split(".");
-const data = new TextEncoder().encode(`${h}.${p}`);
-const signature = Buffer.from(s, "base64url");
+// The benchmark's own key, token and limit (bench/verify.mjs).
+const { jwk, token, limit } = await fixture(alg);
+const p = token.split(".")[1];
 const options = { jwks: { keys: [jwk] }, issuer, audience: "account" };
 const set = createLocalJWKSet({ keys: [jwk] });
-const limit = () => crypto.subtle.verify(PARAMS[alg][1], key, signature, data);
 const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
 
