@@ -37,7 +37,7 @@ if (process.argv.includes("--if-needed") && existsSync(join(dist, "node.cjs"))) 
   }
 }
 
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
+const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: root, stdio: "inherit", env });
 
 // The size build: with a nightly toolchain and its rust-src, the standard
 // library is rebuilt with `-C panic=immediate-abort`, so a panic (which the
@@ -51,11 +51,10 @@ const nightlySrc = /^nightly/m.test(toolchains) && process.env.CC_STABLE_BUILD !
 let artifacts = join(root, "target", "wasm32-unknown-unknown", "release");
 if (nightlySrc) {
   const targetDir = join(root, "target", "size");
-  execFileSync("cargo", ["+nightly", "build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-Zbuild-std=std,panic_abort", "--target-dir", targetDir], {
-    cwd: root,
-    stdio: "inherit",
-    // RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is repeated here.
-    env: { ...process.env, RUSTFLAGS: "-C target-feature=+simd128 -Z unstable-options -C panic=immediate-abort" },
+  // RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is repeated here.
+  run("cargo", ["+nightly", "build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-Zbuild-std=std,panic_abort", "--target-dir", targetDir], {
+    ...process.env,
+    RUSTFLAGS: "-C target-feature=+simd128 -Z unstable-options -C panic=immediate-abort",
   });
   artifacts = join(targetDir, "wasm32-unknown-unknown", "release");
 } else {
