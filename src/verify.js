@@ -218,8 +218,8 @@ const verifiers = new Map();
 const MAX_VERIFIERS = 64;
 
 /**
- * The last verifier each options object got, with the values it was made
- * from: a caller that passes the same object each time skips the
+ * The id of the verifier each options object last got, with the values it
+ * was made from: a caller that passes the same object each time skips the
  * JSON.stringify below, while a changed value (an array edited in place
  * too) still gets its own verifier.
  */
@@ -232,7 +232,11 @@ function verifierFor(options) {
   const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty } = options;
   const values = [issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty];
   const last = byObject.get(options);
-  if (last !== undefined && verifiers.get(last.id) === last.verifier && last.values.every((v, i) => sameValue(v, values[i]))) return last.verifier;
+  if (last !== undefined && last.values.every((v, i) => sameValue(v, values[i]))) {
+    // Absent once MAX_VERIFIERS freed them all: then made again below.
+    const verifier = verifiers.get(last.id);
+    if (verifier !== undefined) return verifier;
+  }
   let id;
   try {
     id = JSON.stringify(values);
@@ -249,7 +253,7 @@ function verifierFor(options) {
     verifiers.set(id, verifier);
   }
   // Copies of the arrays: the caller's may be edited in place.
-  byObject.set(options, { id, verifier, values: values.map((v) => (Array.isArray(v) ? [...v] : v)) });
+  byObject.set(options, { id, values: values.map((v) => (Array.isArray(v) ? [...v] : v)) });
   return verifier;
 }
 

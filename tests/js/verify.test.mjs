@@ -300,6 +300,15 @@ describe("options", () => {
     opts.audience[0] = "another-api";
     await rejects(verifyJwt(token, opts), "ERR_JWT_CLAIM", "aud");
   });
+
+  test("an options object still works after its verifier was freed to make room for others", async () => {
+    const token = await sign("RS256");
+    const opts = options();
+    assert.ok(await verifyJwt(token, opts));
+    // More distinct option sets than the verifier cache holds (64): the cache is emptied and its verifiers freed.
+    for (let i = 0; i < 70; i++) await rejects(verifyJwt(token, options({ issuer: `https://other-${i}.example` })), "ERR_JWT_CLAIM", "iss");
+    assert.ok(await verifyJwt(token, opts));
+  });
 });
 
 describe("realmRoles, clientRoles, scopes", () => {
