@@ -82,7 +82,7 @@ for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "br
 }
 // The JavaScript half of the API, which drives the core's Session over fetch.
 for (const file of ["client.js", "flight.js", "http.js", "signing.js", "store.js", "stores.js", "verify.js", "webcrypto.js"]) {
-  copyFileSync(join(root, "src", file), join(out, file));
+  copyFileSync(join(root, "src", "js", file), join(out, file));
 }
 // The same declarations for `require`: TypeScript reads a .d.cts as CommonJS.
 copyFileSync(join(entries, "index.d.ts"), join(out, "index.d.cts"));

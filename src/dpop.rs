@@ -7,7 +7,7 @@
 //! stolen token is useless without the key.
 //!
 //! As with client assertions, the core builds the header and claims and
-//! `src/signing.js` signs them through WebCrypto.
+//! `src/js/signing.js` signs them through WebCrypto.
 
 use crate::base64url;
 use crate::error::Error;

@@ -5,7 +5,7 @@
 //! Fifty pods or a hundred Worker isolates each holding their own
 //! `TokenClient` would each ask the authorization server for a token every
 //! lifetime. With a store they share one. The JavaScript side
-//! (`src/store.js`) hashes the identity into the store key and encrypts
+//! (`src/js/store.js`) hashes the identity into the store key and encrypts
 //! the entry with WebCrypto; everything it hashes, encrypts or accepts is
 //! decided here:
 //!

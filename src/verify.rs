@@ -1,6 +1,6 @@
 //! Verification rules for JWS JWTs (RFC 7515, RFC 7519, RFC 8725): what
 //! a token's header and claims must say before a resource server trusts
-//! it. The signature itself is checked by WebCrypto (`src/webcrypto.js`);
+//! it. The signature itself is checked by WebCrypto (`src/js/webcrypto.js`);
 //! this module decides everything around it.
 //!
 //! [`Verifier::check`] reads a token in the order the checks must fail:

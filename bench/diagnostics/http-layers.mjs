@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Diagnostic, not a target: over real HTTP to the bench's token server, how
-// much each layer costs against raw fetch. `send` is src/http.js alone (the
+// much each layer costs against raw fetch. `send` is src/js/http.js alone (the
 // timeout's signal, manual redirects, the body reader); `send+session` adds
 // the core's Session (options, request, response); `ours` is the public
 // fetchClientCredentialsToken. The order alternates each round, and raw
@@ -24,7 +24,7 @@ const list = [
   ["raw fetch", () => raw()],
   ["raw + AbortSignal", () => raw({ signal: new AbortController().signal })],
   ["raw + redirect: manual", () => raw({ redirect: "manual" })],
-  ["send (src/http.js)", () => send(tokenUrl, basic, "grant_type=client_credentials", 10_000, undefined)],
+  ["send (src/js/http.js)", () => send(tokenUrl, basic, "grant_type=client_credentials", 10_000, undefined)],
   ["send + Session", async () => {
     const session = new Session(options, false);
     try {

@@ -4,7 +4,7 @@
 // Why: Node 20's own fetch (undici) costs about 100 ms of CPU the first time
 // a process calls it (it loads and compiles undici and its wasm HTTP
 // parser), which is most of a `client-credentials token` run. A command line
-// pays that on every run. The library's src/http.js stays the one place that
+// pays that on every run. The library's src/js/http.js stays the one place that
 // decides how a token request is sent (no redirect with credentials, one
 // timer for the whole exchange, the body cap); this file only moves its
 // bytes, for exactly the calls http.js makes: a string URL, a plain headers
@@ -89,7 +89,7 @@ function abortError(signal) {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }
 
-/** The part of the fetch `Response` that src/http.js reads. */
+/** The part of the fetch `Response` that src/js/http.js reads. */
 class LightResponse {
   #incoming;
   constructor(incoming) {

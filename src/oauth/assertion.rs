@@ -3,7 +3,7 @@
 //! §9.
 //!
 //! The core builds the header and claims and the caller signs their
-//! signing input (in the wasm build, `src/signing.js` through WebCrypto),
+//! signing input (in the wasm build, `src/js/signing.js` through WebCrypto),
 //! then [`compact`] joins the two. A new assertion for every request: its
 //! `jti` is fresh, so a server that remembers them (RFC 7523 §3, item 7)
 //! never sees one twice.

@@ -1,6 +1,6 @@
 //! The OAuth 2.0 Client Credentials grant (RFC 6749 §4.4): building the token
 //! request and reading the token response, with no I/O. The caller sends the
-//! [`HttpRequest`] however it likes (the wasm build hands it to `src/http.js` through `session`) and
+//! [`HttpRequest`] however it likes (the wasm build hands it to `src/js/http.js` through `session`) and
 //! hands the answer to [`parse_token_response`], so every rule here is
 //! tested natively without a server.
 

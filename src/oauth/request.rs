@@ -51,7 +51,7 @@ pub struct TokenRequest {
     pub timeout_ms: u32,
 }
 
-/// What to send to the authorization server: the one shape `src/http.js`
+/// What to send to the authorization server: the one shape `src/js/http.js`
 /// sends (a form POST, or a GET without a form).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {

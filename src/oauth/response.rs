@@ -4,7 +4,7 @@ use crate::error::{excerpt, redact, Error, ResponseHints};
 use crate::json::{self, JsonError, Kind, Member};
 use crate::secret::Secret;
 
-/// What came back from the token endpoint, as `src/http.js` read it.
+/// What came back from the token endpoint, as `src/js/http.js` read it.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The status; 0 for a browser's opaque redirect.

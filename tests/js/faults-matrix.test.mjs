@@ -34,7 +34,7 @@ const { decodeJwt, fetchClientCredentialsToken } = wasm;
 
 const SECRET = "Matrix-Secret-0d9f4c2e71";
 const CLIENT_ID = "matrix-client";
-/** src/http.js MAX_RESPONSE_BYTES. */
+/** src/js/http.js MAX_RESPONSE_BYTES. */
 const CAP = 256 * 1024;
 const T = { timeout: 20_000 };
 
@@ -511,7 +511,7 @@ describe("limits at their boundaries", () => {
     assert.equal(decodeJwt(tokenOfLength(100)).payload.sub, "x");
   });
 
-  // The response cap (src/http.js MAX_RESPONSE_BYTES) at its boundary is tested above,
+  // The response cap (src/js/http.js MAX_RESPONSE_BYTES) at its boundary is tested above,
   // with both framings, under "bodies over the 256 KiB cap".
 });
 

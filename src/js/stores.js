@@ -1,6 +1,6 @@
 // Store adapters for TokenClient's `store` option: the user's own Redis
 // client, Cloudflare KV namespace or Cache API cache, behind the one small
-// interface src/store.js calls:
+// interface src/js/store.js calls:
 //
 //   get(key) → string | undefined      set(key, value, { ttlSeconds })
 //   delete(key)                        lock?(key, ttlMs) → boolean, unlock?(key)

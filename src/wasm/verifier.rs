@@ -1,6 +1,6 @@
-//! `verifyJwt`'s and `JwksClient`'s core, for `src/verify.js` to drive.
+//! `verifyJwt`'s and `JwksClient`'s core, for `src/js/verify.js` to drive.
 //!
-//! As [`crate::session`] does for token requests, this module holds the
+//! As [`crate::wasm::session`] does for token requests, this module holds the
 //! validated options and decides, while JavaScript awaits: a
 //! [`JwtVerifier`] checks a token's structure, header and claims in one
 //! crossing; a [`KeySource`] holds a key set (fixed, or remote with its
@@ -9,18 +9,18 @@
 
 use crate::dpop;
 use crate::error::{Error, ResponseHints};
-use crate::exports::{parse_url, to_js, with_token, Options};
-use crate::host;
+use crate::wasm::exports::{parse_url, to_js, with_token, Options};
+use crate::wasm::host;
 use crate::json::Kind;
 use crate::jwk::{Alg, KeySet, Refresh};
 use crate::oauth::{check_timeout, discovery, HttpResponse};
-use crate::session::{on_store_error_shape, store_shape};
+use crate::wasm::session::{on_store_error_shape, store_shape};
 use crate::store;
 use crate::verify::{Audience, Policy, Verifier, DEFAULT_CLOCK_TOLERANCE_S};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-/// `verifyJwt`'s option names, for [`crate::host::options_json`].
+/// `verifyJwt`'s option names, for [`crate::wasm::host::options_json`].
 const VERIFY_OPTIONS: &str =
     "issuer,audience,algorithms,clockToleranceSeconds,maxTokenAgeSeconds,typ,authorizedParty";
 
@@ -224,7 +224,7 @@ impl KeySource {
     }
 
     /// Reads the key set response that arrived at `now_ms` (`meta` as
-    /// `src/http.js` gives it); the keys replace the old ones only if it is
+    /// `src/js/http.js` gives it); the keys replace the old ones only if it is
     /// a key set.
     pub fn accept(
         &mut self,
@@ -234,7 +234,7 @@ impl KeySource {
         now_ms: f64,
     ) -> Result<(), JsValue> {
         let url = self.url.as_deref().unwrap_or_default();
-        // `meta` starts with the response type (see `src/http.js`).
+        // `meta` starts with the response type (see `src/js/http.js`).
         if meta.starts_with("opaqueredirect") || (300..400).contains(&status) {
             return Err(to_js(Error::response(format!(
                 "the key set at {} answered with a redirect, which is not followed; set jwksUri to the final URL",
@@ -433,7 +433,7 @@ fn response(status: u16, body: &[u8]) -> HttpResponse {
     }
 }
 
-/// Errors that `src/verify.js` meets, built here so that codes and
+/// Errors that `src/js/verify.js` meets, built here so that codes and
 /// messages have one source: `kind` 0, no candidate key verified the
 /// signature; 1, a bad option JavaScript reads (`detail` says which); 2,
 /// the caller's key does not fit the token's alg (`detail`).
@@ -455,7 +455,7 @@ fn key_misfit(alg: &str) -> Error {
 }
 
 /// A DPoP proof whose header and claims hold ([`dpop::check_proof`]), for
-/// `src/verify.js` to check its signature and key binding through WebCrypto.
+/// `src/js/verify.js` to check its signature and key binding through WebCrypto.
 #[wasm_bindgen(skip_typescript)]
 pub struct DpopProof {
     inner: dpop::CheckedProof,

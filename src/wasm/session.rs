@@ -1,9 +1,9 @@
-//! A configured client, for the JavaScript side (`src/client.js`) to drive.
+//! A configured client, for the JavaScript side (`src/js/client.js`) to drive.
 //!
 //! The core is sans-I/O, as oauth4webapi separates building a request from
 //! processing its response: a `Session` holds the validated options, the
 //! endpoint discovery found and the token cache; it hands out each request
-//! to send and reads each response. `src/http.js` does the sending.
+//! to send and reads each response. `src/js/http.js` does the sending.
 //!
 //! Why the I/O is not driven from Rust: measured, an async Rust exchange
 //! (wasm-bindgen-futures, a closure per timer, one boundary crossing per
@@ -17,7 +17,7 @@
 use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
-use crate::exports::{to_js, token_to_js, ClientConfig, Options};
+use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options};
 use crate::oauth::assertion::{self, JTI_BYTES};
 use crate::oauth::{
     discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
@@ -40,7 +40,7 @@ pub struct Session {
     /// once for the session's first response, not again for each.
     secrets: Option<[String; 3]>,
     cache: TokenCache,
-    /// The client assertion's JWS header, once `src/signing.js` has
+    /// The client assertion's JWS header, once `src/js/signing.js` has
     /// imported the key and said its algorithm (see [`Session::use_keys`]).
     assertion_header: Option<String>,
     /// The DPoP key's proof header and the servers' latest nonces.
@@ -172,14 +172,14 @@ impl Session {
         Some(token_to_js(&token))
     }
 
-    /// Whether `src/signing.js` must import keys before the first request:
+    /// Whether `src/js/signing.js` must import keys before the first request:
     /// one getter, cheaper than the two below, for the common case of none.
     #[wasm_bindgen(getter, js_name = needsKeys)]
     pub fn needs_keys(&self) -> bool {
         self.config.request.auth.is_jwt() || self.config.keys.dpop
     }
 
-    /// The method `src/signing.js` imports a key for: `private_key_jwt`
+    /// The method `src/js/signing.js` imports a key for: `private_key_jwt`
     /// (the `privateKey` option), `client_secret_jwt` (the secret as an
     /// HMAC key), or undefined.
     #[wasm_bindgen(getter, js_name = assertionMethod)]
@@ -195,14 +195,14 @@ impl Session {
         self.config.keys.alg.map(|a| a.name().to_owned())
     }
 
-    /// Whether requests carry DPoP proofs, so `src/signing.js` must
+    /// Whether requests carry DPoP proofs, so `src/js/signing.js` must
     /// provide a key pair.
     #[wasm_bindgen(getter)]
     pub fn dpop(&self) -> bool {
         self.config.keys.dpop
     }
 
-    /// What `src/signing.js` imported: the assertion key's algorithm and
+    /// What `src/js/signing.js` imported: the assertion key's algorithm and
     /// the JWK's `kid`, and the DPoP key's algorithm and public JWK (JSON).
     /// Builds the headers every assertion and proof of this session share.
     #[wasm_bindgen(js_name = useKeys)]
@@ -305,7 +305,7 @@ impl Session {
                 hints: Default::default(),
             }));
         };
-        let endpoint = crate::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
+        let endpoint = crate::wasm::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
             .and_then(|e| {
                 e.check(
                     "the metadata's token_endpoint",
@@ -519,7 +519,7 @@ impl Session {
 /// A `jti`: [`JTI_BYTES`] from `crypto.getRandomValues`.
 fn jti() -> [u8; JTI_BYTES] {
     let mut bytes = [0; JTI_BYTES];
-    crate::host::random_bytes(&mut bytes);
+    crate::wasm::host::random_bytes(&mut bytes);
     bytes
 }
 
@@ -622,7 +622,7 @@ fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
     }
 }
 
-/// A response as `src/http.js` read it: the status, `meta` as
+/// A response as `src/js/http.js` read it: the status, `meta` as
 /// `type \n location \n retry-after \n www-authenticate \n dpop-nonce`
 /// (header values have no newline; empty for a 2xx without DPoP, where
 /// none of them matters), and the
@@ -643,12 +643,12 @@ fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
     }
 }
 
-/// Errors that `src/http.js` meets, built here so that every message and
+/// Errors that `src/js/http.js` meets, built here so that every message and
 /// code comes from [`Error`]: `kind` 0 network (`detail` is what the
 /// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
 /// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects,
 /// 6 a failed token store call (`detail` says which and why), 7 a store
-/// adapter given something that is not a store, 8 a key `src/signing.js`
+/// adapter given something that is not a store, 8 a key `src/js/signing.js`
 /// can't use (`detail` says what it expected, uncut; it never holds key
 /// material), 9 a failed key set store call (as 6, for `JwksClient`).
 #[wasm_bindgen(js_name = hostError, skip_typescript)]

@@ -1,6 +1,6 @@
 // WebCrypto (`crypto.subtle`) for verification, beside http.js, the one
-// place that calls fetch; src/signing.js signs with the same algorithm table
-// and src/store.js seals shared entries. It imports verification keys and
+// place that calls fetch; src/js/signing.js signs with the same algorithm table
+// and src/js/store.js seals shared entries. It imports verification keys and
 // checks signatures; which key, which algorithm and whether a signature is even
 // well-formed (an ECDSA signature is r || s of a fixed length, never DER or
 // zero) are the core's decisions, made before anything reaches here.
@@ -19,7 +19,7 @@ const PARAMS = new Map();
  * How WebCrypto names JWS algorithm `alg`: `importAs` for importing or
  * generating its keys, `useAs` for signing and verifying with them;
  * undefined for an algorithm the package doesn't know. The one table of
- * them, for verification here and for signing in src/signing.js.
+ * them, for verification here and for signing in src/js/signing.js.
  */
 export function algorithmParams(alg) {
   let p = PARAMS.get(alg);

@@ -1,4 +1,4 @@
-// Raw bindings to the host's JavaScript, for src/host.rs.
+// Raw bindings to the host's JavaScript, for src/wasm/host.rs.
 //
 // Each crossing between wasm and JavaScript costs far more than the work a
 // getter does, and a token request used to make some sixty of them (one per

@@ -1,5 +1,5 @@
 // fetchClientCredentialsToken and TokenClient: the core's Session driven
-// over src/http.js.
+// over src/js/http.js.
 //
 // The core decides; this file only sequences. A Session (Rust) validates
 // the options, names the discovery URLs and reads their answers, builds the
@@ -63,7 +63,7 @@ async function exchange(session, keys) {
  *   error. A failure is not cached.
  * - Sharing can't hang a Cloudflare Workers request: a caller that joins
  *   someone else's request waits at most `joinLimitMs`, then makes its own.
- * - With `store`, instances share the token too (src/store.js): memory,
+ * - With `store`, instances share the token too (src/js/store.js): memory,
  *   then the store, then the authorization server.
  */
 export class TokenClient {

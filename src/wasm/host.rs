@@ -1,11 +1,11 @@
-//! Raw bindings to `src/host.js`: the host's JavaScript APIs (`URL`,
+//! Raw bindings to `src/wasm/host.js`: the host's JavaScript APIs (`URL`,
 //! `TextEncoder`, `JSON`, result objects), batched so that each use crosses
 //! the wasm boundary once. Kept apart from the safe API, as workers-rs keeps
-//! `worker-sys` apart from `worker`; the caller is [`crate::exports`].
+//! `worker-sys` apart from `worker`; the caller is [`crate::wasm::exports`].
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/host.js")]
+#[wasm_bindgen(module = "/src/wasm/host.js")]
 extern "C" {
     /// Copies a string token into `dst`: its length, or -1 (not a string),
     /// -2 (longer than `dst`), -3 (not ASCII).
@@ -52,7 +52,7 @@ extern "C" {
 
     /// `{ json, alg, kid, data, signature, signatureError, claimsError }`
     /// for `verifyJwt`: `json` (`{"header":…,"payload":…}`, validated by the
-    /// core) left as text, for `src/verify.js` to parse while WebCrypto
+    /// core) left as text, for `src/js/verify.js` to parse while WebCrypto
     /// checks the signature; the signing input and the signature copied out
     /// of wasm memory (both are views, valid only during the call); and the
     /// two verdicts the core holds back.

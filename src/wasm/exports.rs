@@ -6,7 +6,7 @@
 //! `Error` named `ClientCredentialsError` with its `code` and details.
 
 use crate::error::Error;
-use crate::host;
+use crate::wasm::host;
 use crate::json::{self, Kind};
 use crate::jwk::Alg;
 use crate::jwt;
@@ -116,7 +116,7 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Validated options, for a [`crate::session::Session`].
+/// Validated options, for a [`crate::wasm::session::Session`].
 pub(crate) struct ClientConfig {
     /// The token request. With `issuer`, its endpoint is the issuer until
     /// discovery names the token endpoint.
@@ -129,7 +129,7 @@ pub(crate) struct ClientConfig {
 
 /// The options of the key-based methods: client assertions (RFC 7523) and
 /// DPoP (RFC 9449). The keys themselves stay in JavaScript
-/// (`src/signing.js`); only what goes into headers and claims is here.
+/// (`src/js/signing.js`); only what goes into headers and claims is here.
 pub(crate) struct KeyOptions {
     /// `signingAlg`, checked against the method; `None` for
     /// `private_key_jwt` means "the key's usual algorithm".
@@ -220,7 +220,7 @@ impl ClientConfig {
             Some(name) => ClientAuth::from_name(&name)?,
             None => ClientAuth::default(),
         };
-        // The key is read by src/signing.js, never by the core; its presence
+        // The key is read by src/js/signing.js, never by the core; its presence
         // with another method is a mistake worth naming.
         let private_key = options.value("privateKey");
         if auth != ClientAuth::PrivateKeyJwt

@@ -1,6 +1,6 @@
 // verifyJwt, JwksClient and authorizeRequest: the resource-server half,
-// the core's JwtVerifier and KeySource driven over src/http.js (the key set
-// requests) and src/webcrypto.js (the signatures).
+// the core's JwtVerifier and KeySource driven over src/js/http.js (the key set
+// requests) and src/js/webcrypto.js (the signatures).
 //
 // The core decides: the token's structure, header and claims, which keys
 // may verify it, when a remote key set is fetched again, and every error.
