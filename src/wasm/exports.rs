@@ -6,7 +6,6 @@
 //! `Error` named `ClientCredentialsError` with its `code` and details.
 
 use crate::error::Error;
-use crate::wasm::host;
 use crate::json::{self, Kind};
 use crate::jwk::Alg;
 use crate::jwt;
@@ -15,6 +14,7 @@ use crate::oauth::{
     discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, Token, TokenRequest,
 };
 use crate::secret::Secret;
+use crate::wasm::host;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -17,13 +17,13 @@
 use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
-use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options};
 use crate::oauth::assertion::{self, JTI_BYTES};
 use crate::oauth::{
     discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
     TokenRequest,
 };
 use crate::store::{self, StoreOptions, StoreShape};
+use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -305,14 +305,15 @@ impl Session {
                 hints: Default::default(),
             }));
         };
-        let endpoint = crate::wasm::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
-            .and_then(|e| {
-                e.check(
-                    "the metadata's token_endpoint",
-                    self.config.allow_insecure_http,
-                )
-            })
-            .map_err(to_js)?;
+        let endpoint =
+            crate::wasm::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
+                .and_then(|e| {
+                    e.check(
+                        "the metadata's token_endpoint",
+                        self.config.allow_insecure_http,
+                    )
+                })
+                .map_err(to_js)?;
         self.discovered = Some(TokenRequest {
             endpoint,
             ..self.config.request.clone()
