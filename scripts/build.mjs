@@ -4,12 +4,13 @@
 // file per runtime.
 //
 //   node scripts/build.mjs          build, print sizes
-//   node scripts/build.mjs --if-needed   skip when dist/ is newer than the sources
+//   node scripts/build.mjs --if-needed   skip when dist/ was built from the sources as they are (scripts/build-stamp.mjs)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { distFreshness, writeStamp } from "./build-stamp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -20,21 +21,14 @@ const entries = join(root, "src", "entries");
 const name = "client_credentials";
 const bin = (tool) => join(root, "node_modules", ".bin", tool);
 
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-if (process.argv.includes("--if-needed") && existsSync(join(dist, "node.cjs"))) {
-  const sources = Math.max(newest(join(root, "src")), statSync(join(root, "Cargo.toml")).mtimeMs);
-  if (statSync(join(dist, "node.cjs")).mtimeMs > sources) {
+const startedMs = Date.now();
+if (process.argv.includes("--if-needed")) {
+  const { fresh, why } = distFreshness(root);
+  if (fresh) {
     console.log("build: dist/ is up to date");
     process.exit(0);
   }
+  console.log(`build: ${why}; building`);
 }
 
 const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: root, stdio: "inherit", env });
@@ -48,9 +42,11 @@ const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: roo
 const toolchains = execFileSync("rustup", ["toolchain", "list"], { encoding: "utf8" });
 const nightlySrc = /^nightly/m.test(toolchains) && process.env.CC_STABLE_BUILD !== "1" &&
   /^rust-src/m.test(execFileSync("rustup", ["component", "list", "--toolchain", "nightly", "--installed"], { encoding: "utf8" }));
-let artifacts = join(root, "target", "wasm32-unknown-unknown", "release");
+// Cargo's own rule: CARGO_TARGET_DIR when set (a clone may share the main checkout's), else target/.
+const cargoTarget = resolve(root, process.env.CARGO_TARGET_DIR || "target");
+let artifacts = join(cargoTarget, "wasm32-unknown-unknown", "release");
 if (nightlySrc) {
-  const targetDir = join(root, "target", "size");
+  const targetDir = join(cargoTarget, "size");
   // RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is repeated here.
   run("cargo", ["+nightly", "build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-Zbuild-std=std,panic_abort", "--target-dir", targetDir], {
     ...process.env,
@@ -100,6 +96,7 @@ if (statSync(join(out, `${name}_bg.wasm`)).size < 1024) {
   rmSync(out, { recursive: true, force: true });
   throw new Error("build: the wasm came out empty; was another build running?");
 }
+writeStamp(out, startedMs);
 rmSync(dist, { recursive: true, force: true });
 renameSync(out, dist);
 
