@@ -12,15 +12,15 @@
 //   KEYCLOAK_URL=http://localhost:8080 REALM=sivalabs CLIENT_ID=archival-service npm start
 //
 // `node scripts/start.mjs --help` lists every flag. Tests import `startDemo` and run the
-// same servers in-process.
+// same servers in-process. `npm start` runs scripts/setup.mjs first (npm ci on a fresh
+// clone), and this file builds dist/ before it loads the servers, which import the
+// package and npm packages: so it imports node: built-ins only at the top.
 
 import * as http from "node:http";
 import { spawnSync } from "node:child_process";
 import { existsSync, createReadStream, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startAuthServer } from "./dev-auth-server.mjs";
-import { startResourceServer } from "./resource-server.mjs";
 import { listen } from "./net.mjs";
 import { REALM_FILE, startKeycloak } from "./keycloak.mjs";
 
@@ -221,6 +221,7 @@ export async function startDemo({
       jwksUri = kc.jwksUri;
     } else if (builtIn) {
       const extra = clientId ? { demo: { clientId, clientSecret: clientSecret ?? "", authMethod } } : {};
+      const { startAuthServer } = await import("./dev-auth-server.mjs");
       authServer = await startAuthServer({ port: authPort, host, realm, corsOrigins: pageOrigins, accessTokenTtl, clients: extra });
       started.push(authServer);
       const registered = clientId ? authServer.clients.demo : authServer.clients.basic;
@@ -233,6 +234,7 @@ export async function startDemo({
       client = { clientId: clientId ?? "", clientSecret: clientSecret ?? "", authMethod, scope };
     }
 
+    const { startResourceServer } = await import("./resource-server.mjs");
     const resourceServer = await startResourceServer({ issuer, jwksUri, audience, port: apiPort, host, corsOrigins: pageOrigins });
     started.push(resourceServer);
 
