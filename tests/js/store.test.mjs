@@ -90,6 +90,47 @@ async function requestsDuring(fn) {
   return { result, requests: as.stats.tokenRequests - before };
 }
 
+const realSetTimeout = globalThis.setTimeout;
+
+/**
+ * Runs `fn` on a driven clock: node:test's mock of setTimeout and Date, moved 10 ms
+ * per real millisecond until the client starts its token request. The clock then
+ * stops, so no timer of the client can fire while a busy machine serves the request.
+ * Schedules (lock polling) are then checked in the clock's time, not the machine's.
+ * Resolves to `fn`'s result and the clock's time when the token request started.
+ */
+async function onDrivenClock(t, fn) {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: Date.now() });
+  const realFetch = globalThis.fetch;
+  let requestedAt;
+  globalThis.fetch = (...args) => {
+    requestedAt ??= Date.now();
+    return realFetch(...args);
+  };
+  try {
+    let settled = false;
+    const pending = fn().finally(() => (settled = true));
+    while (!settled && requestedAt === undefined) {
+      await new Promise((resolve) => realSetTimeout(resolve, 1));
+      t.mock.timers.tick(10);
+    }
+    return { result: await pending, requestedAt };
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+}
+
+/** Wraps `store.lock` to record the clock's time of each call. */
+function timeLocks(store) {
+  const times = [];
+  const lock = store.lock;
+  store.lock = (key) => {
+    times.push(Date.now());
+    return lock(key);
+  };
+  return times;
+}
+
 function onlyEntry(store) {
   const entries = [...store.map].filter(([k]) => !k.endsWith(":lock"));
   assert.equal(entries.length, 1, inspect([...store.map.keys()]));
@@ -249,7 +290,8 @@ describe("unusable entries are ignored and replaced, never thrown", () => {
 });
 
 describe("what is not shared", () => {
-  test("an entry the store kept past its TTL is refused once the token must be refreshed", async () => {
+  test("an entry the store kept past its TTL is refused once the token must be refreshed", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() }); // the clock moves only when told
     const store = memoryStore(); // keeps entries forever, as KV keeps them at least 60 s
     const { clientId, clientSecret } = shortAs.clients.basic;
     const make = () => new TokenClient({ tokenUrl: shortAs.tokenUrl, clientId, clientSecret, store, onStoreError: (e) => assert.fail(e) });
@@ -259,7 +301,7 @@ describe("what is not shared", () => {
     let before = shortAs.stats.tokenRequests;
     assert.equal((await make().getToken()).accessToken, first.accessToken, "shared while fresh");
     assert.equal(shortAs.stats.tokenRequests, before);
-    await new Promise((r) => setTimeout(r, Math.max(0, first.expiresAt - 2000 - Date.now()) + 50));
+    t.mock.timers.setTime(first.expiresAt - 2000); // the refresh time
     before = shortAs.stats.tokenRequests;
     const next = await make().getToken();
     assert.equal(shortAs.stats.tokenRequests, before + 1, "the stale entry was ignored");
@@ -323,7 +365,9 @@ describe("a failing store never fails getToken()", () => {
       const { result, requests } = await requestsDuring(() => c.getToken());
       assert.equal(requests, 1);
       assert.equal(typeof result.accessToken, "string");
-      assert.ok(Date.now() - started < 2000, "bounded by storeTimeoutMs");
+      // Doesn't hang: 10× what it takes (a 200 ms store timeout for get and for set, and a request).
+      const tookMs = Date.now() - started;
+      assert.ok(tookMs < 10 * (2 * 200 + 200), `took ${tookMs} ms`);
       assert.ok(errors.length >= 1, "onStoreError was called");
       for (const e of errors) {
         assert.equal(e.name, "ClientCredentialsError");
@@ -396,7 +440,7 @@ describe("waiting for another instance's token (lock)", () => {
     assert.equal(result[0].accessToken, result[1].accessToken);
   });
 
-  test("a lock whose holder died is taken over once it expires, within the join limit", async () => {
+  test("a lock whose holder died is taken over at the first poll after it expires", async (t) => {
     const store = memoryStore({ lock: true });
     const { c } = client(store, { timeoutMs: 1000 });
     const key = await (async () => {
@@ -405,23 +449,33 @@ describe("waiting for another instance's token (lock)", () => {
       store.map.clear();
       return k;
     })();
+    const locks = timeLocks(store);
     store.map.set(`${key}:lock`, "1"); // a holder that never writes
-    setTimeout(() => store.map.delete(`${key}:lock`), 300); // and its lock expires
-    const started = Date.now();
-    const { requests } = await requestsDuring(() => c.getToken());
-    assert.equal(requests, 1);
-    const waited = Date.now() - started;
-    assert.ok(waited >= 300 && waited < 2000, `waited ${waited} ms`);
+    const { result, requestedAt } = await onDrivenClock(t, () => {
+      setTimeout(() => store.map.delete(`${key}:lock`), 300); // and its lock expires
+      return requestsDuring(() => c.getToken());
+    });
+    assert.equal(result.requests, 1);
+    const taken = locks.findIndex((at) => at - locks[0] >= 300);
+    assert.equal(taken, locks.length - 1, `lock attempts at ${locks.map((at) => at - locks[0])} ms: the first one after 300 ms takes it`);
+    const waited = requestedAt - locks[0];
+    // The poll interval there is at most 250 ms (it grows from 20 ms by half each time).
+    assert.ok(waited >= 300 && waited < 300 + 250, `requested ${waited} ms after the first lock attempt`);
   });
 
-  test("a lock that is never released: the wait ends within joinLimitMs − timeoutMs, then the client requests", async () => {
+  test("a lock that is never released: polling ends within joinLimitMs − timeoutMs, then the client requests", async (t) => {
     const store = memoryStore({ lock: true });
     store.lock = async () => false;
+    const locks = timeLocks(store);
     const { c } = client(store, { timeoutMs: 500 }); // join limit 2 s, so at most 1.5 s of polling
-    const started = Date.now();
-    assert.equal((await requestsDuring(() => c.getToken())).requests, 1);
-    const waited = Date.now() - started;
-    assert.ok(waited >= 1200 && waited < 2000, `waited ${waited} ms`);
+    const { result, requestedAt } = await onDrivenClock(t, () => requestsDuring(() => c.getToken()));
+    assert.equal(result.requests, 1);
+    const waited = requestedAt - locks[0];
+    // The last poll comes less than one interval (at most 250 ms) before the limit, never after it.
+    assert.ok(waited > 1500 - 250 && waited <= 1500, `requested ${waited} ms after the first lock attempt`);
+    const gaps = locks.slice(1).map((at, i) => at - locks[i]);
+    assert.ok(gaps[0] >= 20 && gaps[0] <= 30, `first poll after ${gaps[0]} ms`);
+    assert.ok(gaps.every((gap, i) => i === 0 || gap >= gaps[i - 1]) && Math.max(...gaps) <= 260, `polls ${gaps} ms apart: growing, at most 250 ms`);
   });
 });
 

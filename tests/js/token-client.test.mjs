@@ -101,7 +101,6 @@ function throwsWith(fn, code) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-const sleepUntil = (epochMs) => sleep(epochMs - Date.now());
 
 function listen(server, port = 0, host = "127.0.0.1") {
   return new Promise((resolve, reject) => {
@@ -280,19 +279,23 @@ describe("cache and refresh", () => {
     assert.equal(as.stats.tokenRequests - before, 2);
   });
 
-  test("a 2 s token with the default 60 s skew (capped at half the lifetime) is reused for 1 s, then refreshed once", async () => {
+  // These two drive the clock (node:test's mock of Date, which the client hands to the core
+  // as "now"), so a busy machine can't move a call across the refresh time.
+  test("a 2 s token with the default 60 s skew (capped at half the lifetime) is reused for 1 s, then refreshed once", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
     const client = new TokenClient(optionsFor(shortAs));
     const before = shortAs.stats.tokenRequests;
     const first = await client.getToken();
     assert.equal(first.expiresIn, 2, "the dev server honours accessTokenTtl: 2");
+    assert.equal(first.expiresAt, Date.now() + 2000, "expiresAt counts from the clock at the response");
     assert.equal(shortAs.stats.tokenRequests - before, 1);
     const refreshAt = first.expiresAt - 1000; // expiresAt - min(60 s, 2 s / 2)
 
-    await sleepUntil(refreshAt - 300);
-    assert.equal(await client.getToken(), first, "still fresh 300 ms before expiresAt - 1 s");
+    t.mock.timers.setTime(refreshAt - 1);
+    assert.equal(await client.getToken(), first, "still fresh 1 ms before expiresAt - 1 s");
     assert.equal(shortAs.stats.tokenRequests - before, 1, "no request before the refresh time");
 
-    await sleepUntil(refreshAt + 100);
+    t.mock.timers.setTime(refreshAt);
     const second = await client.getToken();
     assert.equal(shortAs.stats.tokenRequests - before, 2, "exactly one more request after the refresh time");
     assert.notEqual(second, first);
@@ -302,17 +305,18 @@ describe("cache and refresh", () => {
     assert.equal(shortAs.stats.tokenRequests - before, 2);
   });
 
-  test("refreshSkewSeconds: 0 reuses a 2 s token until it expires, then refreshes once", async () => {
+  test("refreshSkewSeconds: 0 reuses a 2 s token until it expires, then refreshes once", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
     const client = new TokenClient(optionsFor(shortAs, { refreshSkewSeconds: 0 }));
     const before = shortAs.stats.tokenRequests;
     const first = await client.getToken();
     assert.equal(first.expiresIn, 2);
 
-    await sleepUntil(first.expiresAt - 400);
-    assert.equal(await client.getToken(), first, "still fresh 400 ms before expiresAt");
+    t.mock.timers.setTime(first.expiresAt - 1);
+    assert.equal(await client.getToken(), first, "still fresh 1 ms before expiresAt");
     assert.equal(shortAs.stats.tokenRequests - before, 1);
 
-    await sleepUntil(first.expiresAt + 50);
+    t.mock.timers.setTime(first.expiresAt);
     const second = await client.getToken();
     assert.notEqual(second, first);
     assert.equal(shortAs.stats.tokenRequests - before, 2);
