@@ -169,10 +169,11 @@ try {
 
   const checks = [
     [failures === 0, `${failures} requests failed${problems.length ? `: ${problems.join("; ")}` : ""}`],
-    [!(growth.wasmKiB > args["max-wasm-growth-kib"]), `wasm memory grew ${growth.wasmKiB.toFixed(0)} KiB in the second half (limit ${args["max-wasm-growth-kib"]} KiB)`],
+    // A measure that is missing (NaN) fails its check: `NaN <= limit` is false.
+    [growth.wasmKiB <= args["max-wasm-growth-kib"], `wasm memory grew ${growth.wasmKiB.toFixed(0)} KiB in the second half (limit ${args["max-wasm-growth-kib"]} KiB)`],
     [growth.heapMiB <= args["max-heap-growth-mib"], `the JS heap grew ${growth.heapMiB.toFixed(1)} MiB in the second half (limit ${args["max-heap-growth-mib"]} MiB)`],
     [growth.rssMiB <= args["max-rss-growth-mib"], `RSS grew ${growth.rssMiB.toFixed(1)} MiB in the second half (limit ${args["max-rss-growth-mib"]} MiB)`],
-    [Number.isFinite(end.wasm), "the wasm memory could not be observed"],
+    [Number.isFinite(before.wasm) && Number.isFinite(mid.wasm) && Number.isFinite(end.wasm), "the wasm memory could not be observed"],
   ];
   const failed = checks.filter(([ok]) => !ok);
   for (const [, why] of failed) console.log(`✘ ${why}`);
