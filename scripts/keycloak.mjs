@@ -57,6 +57,11 @@ const zipPath = join(
 const BUILD_OPTIONS = ["--db=dev-mem", "--cache=local", "--health-enabled=true"];
 const BUILT_MARKER = join(distDir, ".built-with");
 
+/** Whether Keycloak is unpacked and built (scripts/setup.mjs asks, without starting Java). */
+export function keycloakInstalled() {
+  return existsSync(BUILT_MARKER);
+}
+
 /** An error with a message that says what to do; `code` names the bad state. */
 class KeycloakError extends Error {
   constructor(code, message) {

@@ -20,10 +20,11 @@ import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync 
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+// Node built-ins only, like this file.
+import { KEYCLOAK_VERSION, keycloakInstalled } from "./keycloak.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-const KEYCLOAK_VERSION = "26.7.3"; // scripts/keycloak.mjs's; a test checks they agree
 const CARGO_FUZZ_VERSION = "0.13.2";
 const KEYCLOAK_SUITES = ["cli", "browser", "store", "runtimes", "keycloak"];
 
@@ -37,7 +38,7 @@ export const DEBIAN_TOOLS = [
   // The CLI tests: a token piped into curl, a pseudo-terminal, a test certificate.
   { what: "curl, script and openssl", commands: ["curl", "script", "openssl"], packages: ["curl", "bsdutils", "openssl"], suites: ["js", "cli"] },
   // Keycloak's download (mvn) and build (a JDK: 21 or 25 supported, Debian's 17 works with a warning), once.
-  { what: "Maven and a JDK", commands: ["mvn", "java"], packages: ["maven", "default-jdk-headless"], suites: KEYCLOAK_SUITES, unless: () => keycloakBuilt() },
+  { what: "Maven and a JDK", commands: ["mvn", "java"], packages: ["maven", "default-jdk-headless"], suites: KEYCLOAK_SUITES, unless: () => keycloakInstalled() },
 ];
 
 /** A failure with a message that says what to run; printed without a stack. */
@@ -138,12 +139,6 @@ function npmPackagesCurrent() {
   const installed = join(root, "node_modules", ".package-lock.json");
   if (!existsSync(installed)) return false;
   return statSync(installed).mtimeMs >= statSync(join(root, "package-lock.json")).mtimeMs;
-}
-
-/** Where scripts/keycloak.mjs keeps the built Keycloak: built when its marker is there. */
-function keycloakBuilt() {
-  const dir = process.env.KEYCLOAK_DIR ?? join(root, ".keycloak");
-  return existsSync(join(dir, `keycloak-${KEYCLOAK_VERSION}`, ".built-with"));
 }
 
 const aptHint = (packages) =>
@@ -250,7 +245,7 @@ export async function setup({ purpose = "start", suites = [], log = console.log 
     }
 
     // 7. Keycloak: downloaded from Maven Central, unpacked and built once (scripts/keycloak.mjs).
-    if (needs(KEYCLOAK_SUITES) && !keycloakBuilt()) {
+    if (needs(KEYCLOAK_SUITES) && !keycloakInstalled()) {
       log(`setup: Keycloak ${KEYCLOAK_VERSION}: node scripts/keycloak.mjs --install (about 180 MB from Maven Central, then a build, once)`);
       await step(`Keycloak ${KEYCLOAK_VERSION}`, () => runLong("keycloak", process.execPath, [join(root, "scripts", "keycloak.mjs"), "--install"]));
     }
