@@ -17,6 +17,7 @@ import { chromium } from "playwright-core";
 import { startDemo } from "../../scripts/start.mjs";
 import { startResourceServer } from "../../scripts/resource-server.mjs";
 import { freePort, listening } from "../../scripts/net.mjs";
+import { printed, processGroupAlive } from "../support/process-group.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const screenshots = join(root, "test-output", "screenshots");
@@ -367,14 +368,6 @@ describe("demo page: layout and accessibility", () => {
 
 // ---------------------------------------------------------------- `npm start` as a process
 
-function processGroupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return err.code !== "ESRCH";
-  }
-}
 
 describe("npm start (scripts/start.mjs as a process)", () => {
   for (const signal of ["SIGINT", "SIGTERM"]) {
@@ -393,16 +386,7 @@ describe("npm start (scripts/start.mjs as a process)", () => {
       child.stderr.on("data", (d) => (output += d));
       const exited = new Promise((resolve) => child.once("exit", (code, sig) => resolve({ code, signal: sig })));
 
-      const ready = await Promise.race([
-        new Promise((resolve) => {
-          const check = () => /^Ready: /m.test(output) && resolve(true);
-          child.stdout.on("data", check);
-          check();
-        }),
-        exited.then(() => false),
-        // unref: a pending timer would keep the test process alive after the tests.
-        new Promise((resolve) => setTimeout(() => resolve(false), 20000).unref()),
-      ]);
+      const ready = await printed(child, () => output, /^Ready: /m, { exited, limitMs: 20000 });
       assert.ok(ready, `no "Ready" line:\n${output}`);
 
       assert.match(output, /client id\s+archival-service/);

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { listening } from "../../scripts/net.mjs";
+import { printed, processGroupAlive } from "../support/process-group.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const work = mkdtempSync(join(tmpdir(), "cc-fresh-clone-"));
@@ -33,15 +34,6 @@ function newcomerEnv() {
     if (/^npm_/i.test(key) || ["INIT_CWD", "NODE_TEST_CONTEXT", "KEYCLOAK_SHARED", "CC_TEST_ROOT"].includes(key)) delete env[key];
   }
   return env;
-}
-
-function processGroupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return err.code !== "ESRCH";
-  }
 }
 
 // npm ci and a build of the crate take 1–2 minutes on the loaded 2-core machine: 10× that.
@@ -70,14 +62,7 @@ test("npm start on a fresh clone installs, builds, serves a working token URL an
   child.stderr.on("data", seen);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 
-  const ready = await Promise.race([
-    new Promise((resolve) => {
-      const check = () => /^Ready: /m.test(output) && resolve(true);
-      child.stdout.on("data", check);
-      check();
-    }),
-    exited.then(() => false),
-  ]);
+  const ready = await printed(child, () => output, /^Ready: /m, { exited, limitMs: 15 * 60_000 });
   assert.ok(ready, `no "Ready" line:\n${output}`);
 
   // What a newcomer sees first: npm's header, then the set-up installing the packages, then the build.
