@@ -67,6 +67,9 @@ export const SUITES = [
     count: "cargo",
   },
   nodeSuite("js"),
+  // A fresh clone of this repository: `npm start` with no node_modules, as a newcomer runs it
+  // (before Keycloak starts: its npm ci and build are the heaviest minute of the run).
+  { ...nodeSuite("setup", { serial: true }), dist: false },
   // The command line, spawned as users run it (and from a packed tarball through npx).
   nodeSuite("cli", { serial: true, keycloak: true }),
   nodeSuite("browser", { serial: true, keycloak: true }),
@@ -75,8 +78,6 @@ export const SUITES = [
   nodeSuite("runtimes", { keycloak: true }),
   // A real Keycloak (scripts/keycloak.mjs): the seed's server.
   nodeSuite("keycloak", { serial: true, keycloak: true }),
-  // A fresh clone of this repository: `npm start` with no node_modules, as a newcomer runs it.
-  { ...nodeSuite("setup", { serial: true }), dist: false },
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
   { name: "soak", cmd: "node", args: ["scripts/soak.mjs"], dist: true },
   // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.
