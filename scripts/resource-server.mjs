@@ -18,7 +18,7 @@
 
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
-import { JwksClient, authorizeRequest } from "client-credentials";
+import { JwksClient, authorizeRequest } from "client-credentials/verify";
 import { listen } from "./net.mjs";
 
 /** The protected collection the demo reads. Fixed, so the page and tests can show it. */
