@@ -1,0 +1,302 @@
+#!/usr/bin/env node
+// The doc-test runner: every ```js block of README.md and docs/*.md runs, as a
+// reader would run it, against real servers, so a sample that drifts from the API
+// fails `npm test` (suite `docs`, tests/docs/samples.test.mjs).
+//
+// A block's info string says how it runs:
+//
+//   ```js                       a Node ES module, against the dev authorization server
+//                               (scripts/dev-auth-server.mjs: the seed's realm and client)
+//                               and the protected API (scripts/resource-server.mjs)
+//   ```js keycloak              the same, against the tests' Keycloak (KEYCLOAK_SHARED when
+//                               `npm test` started one, else its own)
+//   ```js redis                 with a redis-server of its own; REDIS_URL names it
+//   ```js worker                a Workers module: its `scheduled` and `fetch` handlers are
+//                               called with an `env` of TOKEN_URL, ISSUER, CLIENT_ID,
+//                               CLIENT_SECRET, API_URL; `fetch` must answer below 400
+//   ```js api                   a protected fetch handler: it must answer 401 to a request
+//                               without a token and 200 to one with the dev server's token
+//   ```js no-run: REASON        not run; the reason is required and shown as a skip
+//
+// Samples are written with the ports `npm start` uses, so they also run as they
+// stand against the demo: the authorization server at http://localhost:9191 and the
+// API at http://localhost:8383. The runner points those at the servers it started,
+// and sets CLIENT_SECRET to the seed's development secret. Samples import the
+// package by name; from a file inside this checkout that resolves to the checkout
+// itself (package.json `exports` self-reference), so they run against dist/.
+//
+//   node scripts/doctest.mjs                  every block of README.md and docs/*.md
+//   node scripts/doctest.mjs docs/cli.md      the blocks of the files named
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The seed's development secret: the dev server's and the Keycloak realm's `archival-service`. */
+export const SEED_SECRET = "bL1a2V2kouKh4sBMX0UrSmc0d3qubD1a";
+/** The origins samples are written with: `npm start`'s authorization server and API. */
+const AUTH_ORIGIN = "http://localhost:9191";
+const API_ORIGIN = "http://localhost:8383";
+
+/** Languages whose blocks must run or say why not. */
+const JS_LANGUAGES = new Set(["js", "javascript", "mjs", "cjs", "jsx", "ts", "typescript", "tsx"]);
+/** Attributes a JS block may carry (besides `no-run: REASON`). */
+const MODES = new Set(["keycloak", "redis", "worker", "api"]);
+
+/** The Markdown files whose samples `npm test` runs: README.md and docs/ (not the generated docs/api/). */
+export function docFiles() {
+  const files = ["README.md"];
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory() && path !== "docs/api") walk(path);
+      else if (entry.isFile() && entry.name.endsWith(".md")) files.push(path);
+    }
+  };
+  if (existsSync(join(root, "docs"))) walk("docs");
+  return files;
+}
+
+/**
+ * The fenced code blocks of a Markdown text, with their line, language and what the
+ * info string asks. A JS block with an unknown attribute or a `no-run` without a
+ * reason carries `problem`: the runner fails it rather than guess.
+ */
+export function extractBlocks(text, file = "(text)") {
+  const blocks = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(`{3,}|~{3,})\s*(.*)$/.exec(lines[i]);
+    if (!open) continue;
+    const [, indent, fence, info] = open;
+    const body = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const close = /^\s*(`{3,}|~{3,})\s*$/.exec(lines[j]);
+      if (close && close[1][0] === fence[0] && close[1].length >= fence.length) break;
+      body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j].trimStart());
+    }
+    const language = info.split(/\s+/)[0].toLowerCase();
+    const block = { file, line: i + 1, language, info, code: body.join("\n"), mode: "node", services: [] };
+    if (JS_LANGUAGES.has(language)) Object.assign(block, readInfo(info.slice(language.length).trim()));
+    blocks.push(block);
+    i = j;
+  }
+  return blocks;
+}
+
+function readInfo(rest) {
+  const noRun = /^no-run(?::\s*(.*))?$/.exec(rest);
+  if (noRun) {
+    return noRun[1]?.trim() ? { skip: noRun[1].trim() } : { problem: "`no-run` needs a reason: ```js no-run: why it can't run here" };
+  }
+  const words = rest ? rest.split(/\s+/) : [];
+  const unknown = words.filter((w) => !MODES.has(w));
+  if (unknown.length) return { problem: `unknown doc-test attribute(s) ${unknown.map((w) => `"${w}"`).join(", ")}; known: ${[...MODES].join(", ")}, no-run: REASON` };
+  const services = words.filter((w) => w === "keycloak" || w === "redis");
+  const mode = words.includes("worker") ? "worker" : words.includes("api") ? "api" : "node";
+  return { mode, services };
+}
+
+/** The servers samples run against, started on first need and closed by `close()`. */
+export class DocServers {
+  #auth;
+  #api;
+  #keycloak;
+  #redis;
+
+  /** The dev authorization server (oidc-provider shaped like the seed's realm) and the protected API. */
+  async dev() {
+    this.#auth ??= (async () => {
+      const { startAuthServer } = await import("./dev-auth-server.mjs");
+      return startAuthServer({ port: 0 });
+    })();
+    const auth = await this.#auth;
+    this.#api ??= (async () => {
+      const { startResourceServer } = await import("./resource-server.mjs");
+      return startResourceServer({ issuer: auth.issuer, port: 0 });
+    })();
+    const api = await this.#api;
+    return { origin: new URL(auth.issuer).origin, issuer: auth.issuer, tokenUrl: auth.issuerTokenUrl, apiUrl: api.url };
+  }
+
+  /** The tests' Keycloak: the shared instance under `npm test`, else one of our own. */
+  async keycloak() {
+    this.#keycloak ??= (async () => {
+      const { startKeycloak } = await import("./keycloak.mjs");
+      return startKeycloak();
+    })();
+    const kc = await this.#keycloak;
+    return { origin: kc.url, issuer: kc.issuer, tokenUrl: kc.tokenUrl };
+  }
+
+  async redis() {
+    this.#redis ??= (async () => {
+      const { startRedis } = await import("../tests/support/redis.mjs");
+      return startRedis();
+    })();
+    return (await this.#redis).url;
+  }
+
+  async close() {
+    const settle = async (p, close) => {
+      if (!p) return;
+      try {
+        await close(await p);
+      } catch {
+        // it never started; nothing to close
+      }
+    };
+    await settle(this.#api, (api) => api.close());
+    await settle(this.#auth, (auth) => auth.close());
+    await settle(this.#keycloak, (kc) => kc.stop());
+    await settle(this.#redis, (redis) => redis.stop());
+  }
+}
+
+/** Where samples are written: inside the checkout (not under node_modules), so `client-credentials` resolves to it. */
+const workDir = join(root, ".doctest");
+
+/** A driver for `worker` and `api` blocks: imports the sample and calls its handlers. */
+function driver(sampleUrl, mode) {
+  return `
+import assert from "node:assert/strict";
+const mod = await import(${JSON.stringify(sampleUrl)});
+const handler = mod.default;
+assert.ok(handler && typeof handler.fetch === "function" || typeof handler?.scheduled === "function",
+  "a ${mode} sample must export default { fetch } (or { scheduled })");
+const env = JSON.parse(process.env.DOCTEST_WORKER_ENV);
+const pending = [];
+const ctx = { waitUntil: (p) => pending.push(p), passThroughOnException() {} };
+const url = "http://localhost:8787/api/archives";
+if (${JSON.stringify(mode)} === "worker") {
+  if (typeof handler.scheduled === "function") {
+    await handler.scheduled({ cron: "*/5 * * * *", scheduledTime: Date.now() }, env, ctx);
+  }
+  if (typeof handler.fetch === "function") {
+    const res = await handler.fetch(new Request(url), env, ctx);
+    assert.ok(res instanceof Response, "fetch() must resolve to a Response");
+    const body = await res.text();
+    assert.ok(res.status < 400, \`fetch() answered \${res.status}: \${body.slice(0, 300)}\`);
+    console.log(res.status, body.slice(0, 300));
+  }
+} else {
+  const anonymous = await handler.fetch(new Request(url), env, ctx);
+  assert.equal(anonymous.status, 401, "a protected API must answer 401 to a request without a token");
+  const tokenRes = await fetch(env.TOKEN_URL, {
+    method: "POST",
+    headers: { authorization: "Basic " + btoa(env.CLIENT_ID + ":" + env.CLIENT_SECRET) },
+    body: new URLSearchParams({ grant_type: "client_credentials" }),
+  });
+  assert.equal(tokenRes.status, 200, "the token request for the API check failed");
+  const { access_token } = await tokenRes.json();
+  const authorized = await handler.fetch(new Request(url, { headers: { authorization: "Bearer " + access_token } }), env, ctx);
+  const body = await authorized.text();
+  assert.equal(authorized.status, 200, \`with a valid token: \${authorized.status} \${body.slice(0, 300)}\`);
+  console.log(authorized.status, body.slice(0, 300));
+}
+await Promise.all(pending);
+`;
+}
+
+/**
+ * Runs one block. Resolves to `{ ok, skipped, output }`: `ok` false with the
+ * sample's stderr when it throws, exits non-zero, or outlives `timeoutMs`.
+ */
+export async function runBlock(block, servers, { timeoutMs = 90_000 } = {}) {
+  if (block.problem) return { ok: false, output: `${block.file}:${block.line}: ${block.problem}` };
+  if (block.skip) return { ok: true, skipped: block.skip, output: "" };
+  if (["ts", "typescript", "tsx"].includes(block.language)) {
+    return { ok: false, output: `${block.file}:${block.line}: TypeScript blocks are not run; write the sample in js, or mark it no-run with a reason` };
+  }
+
+  const server = block.services.includes("keycloak") ? await servers.keycloak() : await servers.dev();
+  const dev = await servers.dev();
+  const env = { ...process.env, CLIENT_SECRET: SEED_SECRET, NO_COLOR: "1" };
+  if (block.services.includes("redis")) env.REDIS_URL = await servers.redis();
+  const code = block.code.replaceAll(AUTH_ORIGIN, server.origin).replaceAll(API_ORIGIN, new URL(dev.apiUrl).origin);
+
+  mkdirSync(workDir, { recursive: true });
+  const name = `${block.file.replace(/[^\w.-]+/g, "_")}-${block.line}`;
+  const samplePath = join(workDir, `${name}.mjs`);
+  writeFileSync(samplePath, code);
+  let entry = samplePath;
+  if (block.mode === "worker" || block.mode === "api") {
+    env.DOCTEST_WORKER_ENV = JSON.stringify({
+      TOKEN_URL: server.tokenUrl,
+      ISSUER: server.issuer,
+      CLIENT_ID: "archival-service",
+      CLIENT_SECRET: SEED_SECRET,
+      API_URL: dev.apiUrl,
+    });
+    entry = join(workDir, `${name}.driver.mjs`);
+    writeFileSync(entry, driver(pathToFileURL(samplePath).href, block.mode));
+  }
+
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(process.execPath, [entry], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      const keep = (chunk) => {
+        output += chunk;
+        if (output.length > 20_000) output = output.slice(-10_000);
+      };
+      child.stdout.on("data", keep);
+      child.stderr.on("data", keep);
+      const timer = setTimeout(() => {
+        output += `\n(doctest: killed after ${timeoutMs / 1000} s)`;
+        child.kill("SIGKILL");
+      }, timeoutMs);
+      child.on("close", (status, signal) => {
+        clearTimeout(timer);
+        resolve({ ok: status === 0, output, status, signal });
+      });
+    });
+  } finally {
+    rmSync(samplePath, { force: true });
+    if (entry !== samplePath) rmSync(entry, { force: true });
+  }
+}
+
+/** A one-line name for a block: where it is and its first meaningful line. */
+export function describeBlock(block) {
+  const first = block.code.split("\n").find((l) => l.trim() && !l.trim().startsWith("import")) ?? "";
+  const mode = block.skip ? "no-run" : [block.mode, ...block.services].filter((m) => m !== "node").join("+") || "dev";
+  return `${block.file}:${block.line} [${mode}] ${first.trim().slice(0, 60)}`;
+}
+
+// Standalone: run the blocks of the files named (default: all) and print a summary.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const files = process.argv.slice(2).length ? process.argv.slice(2) : docFiles();
+  const servers = new DocServers();
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  try {
+    for (const file of files) {
+      const path = join(root, file);
+      for (const block of extractBlocks(readFileSync(path, "utf8"), relative(root, path))) {
+        if (!JS_LANGUAGES.has(block.language)) continue;
+        const result = await runBlock(block, servers);
+        if (result.skipped) {
+          skipped++;
+          console.log(`- ${describeBlock(block)} (no-run: ${result.skipped})`);
+        } else if (result.ok) {
+          passed++;
+          console.log(`✔ ${describeBlock(block)}`);
+        } else {
+          failed++;
+          console.log(`✘ ${describeBlock(block)}\n${result.output.trim().replace(/^/gm, "    ")}`);
+        }
+      }
+    }
+  } finally {
+    await servers.close();
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+export { JS_LANGUAGES };
