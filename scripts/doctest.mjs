@@ -7,7 +7,8 @@
 //
 //   ```js                       a Node ES module, against the dev authorization server
 //                               (scripts/dev-auth-server.mjs: the seed's realm and client)
-//                               and the protected API (scripts/resource-server.mjs)
+//                               and the protected API (scripts/resource-server.mjs);
+//                               CLIENT_KEY_PEM is the key of its `private_key_jwt` client
 //   ```js keycloak              the same, against the tests' Keycloak (KEYCLOAK_SHARED when
 //                               `npm test` started one, else its own)
 //   ```js redis                 with a redis-server of its own; REDIS_URL names it
@@ -107,11 +108,26 @@ export class DocServers {
   #keycloak;
   #redis;
 
-  /** The dev authorization server (oidc-provider shaped like the seed's realm) and the protected API. */
+  /**
+   * The dev authorization server (oidc-provider shaped like the seed's realm) and the
+   * protected API. Besides the seed's `archival-service`, it knows two clients of the
+   * key-based methods: `archival-signed-jwt` (`private_key_jwt`, its private key in
+   * CLIENT_KEY_PEM) and `archival-secret-jwt` (`client_secret_jwt` with the seed's secret).
+   */
   async dev() {
     this.#auth ??= (async () => {
       const { startAuthServer } = await import("./dev-auth-server.mjs");
-      return startAuthServer({ port: 0 });
+      const { exportJWK, exportPKCS8, generateKeyPair } = await import("jose");
+      const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+      this.clientKeyPem = await exportPKCS8(privateKey);
+      const jwk = { ...(await exportJWK(publicKey)), kid: "archival-2026", alg: "RS256", use: "sig" };
+      return startAuthServer({
+        port: 0,
+        clients: {
+          signedJwt: { clientId: "archival-signed-jwt", authMethod: "private_key_jwt", metadata: { jwks: { keys: [jwk] } } },
+          secretJwt: { clientId: "archival-secret-jwt", clientSecret: SEED_SECRET, authMethod: "client_secret_jwt" },
+        },
+      });
     })();
     const auth = await this.#auth;
     this.#api ??= (async () => {
@@ -214,7 +230,7 @@ export async function runBlock(block, servers, { timeoutMs = 90_000 } = {}) {
 
   const server = block.services.includes("keycloak") ? await servers.keycloak() : await servers.dev();
   const dev = await servers.dev();
-  const env = { ...process.env, CLIENT_SECRET: SEED_SECRET, NO_COLOR: "1" };
+  const env = { ...process.env, CLIENT_SECRET: SEED_SECRET, CLIENT_KEY_PEM: servers.clientKeyPem, NO_COLOR: "1" };
   if (block.services.includes("redis")) env.REDIS_URL = await servers.redis();
   const code = block.code.replaceAll(AUTH_ORIGIN, server.origin).replaceAll(API_ORIGIN, new URL(dev.apiUrl).origin);
 
