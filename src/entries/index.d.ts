@@ -319,6 +319,7 @@ export type ClientCredentialsError = OAuthError | HttpError | JwtClaimError | Pl
  */
 export declare const ClientCredentialsError: {
   readonly prototype: ClientCredentialsError;
+  /** `err instanceof ClientCredentialsError`: true for an error of this package, from any entry. */
   [Symbol.hasInstance](value: unknown): value is ClientCredentialsError;
 };
 
