@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The doc-test runner: every ```js block of README.md and docs/*.md runs, as a
+// The doc-test runner: every ```js and ```sh block of README.md and docs/*.md runs, as a
 // reader would run it, against real servers, so a sample that drifts from the API
 // fails `npm test` (suite `docs`, tests/docs/samples.test.mjs).
 //
@@ -18,6 +18,9 @@
 //   ```js api                   a protected fetch handler: it must answer 401 to a request
 //                               without a token and 200 to one with the dev server's token
 //   ```js no-run: REASON        not run; the reason is required and shown as a skip
+//   ```sh run [keycloak]        a bash script (set -euo pipefail) with the command line on
+//                               PATH as `client-credentials` and `npx client-credentials`
+//   ```sh no-run: REASON        a shell block must say one or the other
 //
 // Samples are written with the ports `npm start` uses, so they also run as they
 // stand against the demo: the authorization server at http://localhost:9191 and the
@@ -43,8 +46,13 @@ const API_ORIGIN = "http://localhost:8383";
 
 /** Languages whose blocks must run or say why not. */
 const JS_LANGUAGES = new Set(["js", "javascript", "mjs", "cjs", "jsx", "ts", "typescript", "tsx"]);
+const SHELL_LANGUAGES = new Set(["sh", "bash", "shell"]);
+/** Every block the runner runs or skips with a reason. */
+export const RUN_LANGUAGES = new Set([...JS_LANGUAGES, ...SHELL_LANGUAGES]);
 /** Attributes a JS block may carry (besides `no-run: REASON`). */
 const MODES = new Set(["keycloak", "redis", "worker", "api"]);
+/** Attributes a shell block may carry: it must say `run` (or `no-run: REASON`). */
+const SHELL_MODES = new Set(["run", "keycloak"]);
 
 /** The Markdown files whose samples `npm test` runs: README.md and docs/ (not the generated docs/api/). */
 export function docFiles() {
@@ -82,6 +90,7 @@ export function extractBlocks(text, file = "(text)") {
     const language = info.split(/\s+/)[0].toLowerCase();
     const block = { file, line: i + 1, language, info, code: body.join("\n"), mode: "node", services: [] };
     if (JS_LANGUAGES.has(language)) Object.assign(block, readInfo(info.slice(language.length).trim()));
+    if (SHELL_LANGUAGES.has(language)) Object.assign(block, readShellInfo(info.slice(language.length).trim()));
     blocks.push(block);
     i = j;
   }
@@ -99,6 +108,19 @@ function readInfo(rest) {
   const services = words.filter((w) => w === "keycloak" || w === "redis");
   const mode = words.includes("worker") ? "worker" : words.includes("api") ? "api" : "node";
   return { mode, services };
+}
+
+/**
+ * A shell block runs only when it says `run` (bash, `set -euo pipefail`, the CLI as
+ * `client-credentials` and `npx client-credentials` on PATH), or says why it can't.
+ */
+function readShellInfo(rest) {
+  if (/^no-run\b/.test(rest)) return readInfo(rest);
+  const words = rest ? rest.split(/\s+/) : [];
+  const unknown = words.filter((w) => !SHELL_MODES.has(w));
+  if (unknown.length) return { problem: `unknown doc-test attribute(s) ${unknown.map((w) => `"${w}"`).join(", ")}; known for shell blocks: run, keycloak, no-run: REASON` };
+  if (!words.includes("run")) return { problem: "a shell block must say `run` (```sh run) or why it can't (```sh no-run: REASON)" };
+  return { mode: "shell", services: words.filter((w) => w === "keycloak") };
 }
 
 /** The servers samples run against, started on first need and closed by `close()`. */
@@ -236,6 +258,7 @@ export async function runBlock(block, servers, { timeoutMs = 90_000 } = {}) {
 
   mkdirSync(workDir, { recursive: true });
   const name = `${block.file.replace(/[^\w.-]+/g, "_")}-${block.line}`;
+  if (block.mode === "shell") return runShell(name, code, env, timeoutMs);
   const samplePath = join(workDir, `${name}.mjs`);
   writeFileSync(samplePath, code);
   let entry = samplePath;
@@ -252,28 +275,52 @@ export async function runBlock(block, servers, { timeoutMs = 90_000 } = {}) {
   }
 
   try {
-    return await new Promise((resolve) => {
-      const child = spawn(process.execPath, [entry], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-      let output = "";
-      const keep = (chunk) => {
-        output += chunk;
-        if (output.length > 20_000) output = output.slice(-10_000);
-      };
-      child.stdout.on("data", keep);
-      child.stderr.on("data", keep);
-      const timer = setTimeout(() => {
-        output += `\n(doctest: killed after ${timeoutMs / 1000} s)`;
-        child.kill("SIGKILL");
-      }, timeoutMs);
-      child.on("close", (status, signal) => {
-        clearTimeout(timer);
-        resolve({ ok: status === 0, output, status, signal });
-      });
-    });
+    return await spawnAndWait(process.execPath, [entry], env, timeoutMs);
   } finally {
     rmSync(samplePath, { force: true });
     if (entry !== samplePath) rmSync(entry, { force: true });
   }
+}
+
+/**
+ * Runs a shell block with bash. `client-credentials` is this checkout's bin, and
+ * `npx client-credentials` runs it too (npx itself would look in the registry).
+ */
+async function runShell(name, code, env, timeoutMs) {
+  const bin = join(workDir, "bin");
+  mkdirSync(bin, { recursive: true });
+  const cli = join(root, "bin/client-credentials.mjs");
+  writeFileSync(join(bin, "client-credentials"), `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, "npx"), `#!/bin/sh\n[ "$1" = client-credentials ] || { echo "doctest: npx runs only client-credentials here" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${cli}" "$@"\n`, { mode: 0o755 });
+  const script = join(workDir, `${name}.sh`);
+  writeFileSync(script, `set -euo pipefail\n${code}\n`);
+  try {
+    return await spawnAndWait("bash", [script], { ...env, PATH: `${bin}:${env.PATH}` }, timeoutMs);
+  } finally {
+    rmSync(script, { force: true });
+  }
+}
+
+/** Runs a command; resolves to `{ ok, output, status, signal }`, killing it after `timeoutMs`. */
+function spawnAndWait(command, args, env, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const keep = (chunk) => {
+      output += chunk;
+      if (output.length > 20_000) output = output.slice(-10_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    const timer = setTimeout(() => {
+      output += `\n(doctest: killed after ${timeoutMs / 1000} s)`;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ ok: status === 0, output, status, signal });
+    });
+  });
 }
 
 /** A one-line name for a block: where it is and its first meaningful line. */
@@ -294,7 +341,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     for (const file of files) {
       const path = join(root, file);
       for (const block of extractBlocks(readFileSync(path, "utf8"), relative(root, path))) {
-        if (!JS_LANGUAGES.has(block.language)) continue;
+        if (!RUN_LANGUAGES.has(block.language)) continue;
         const result = await runBlock(block, servers);
         if (result.skipped) {
           skipped++;

@@ -32,12 +32,14 @@ const WHY = {
   "a worker whose API call is refused": /fetch\(\) answered 401/,
   "an API that lets everyone in": /must answer 401 to a request without a token/,
   "a TypeScript block": /TypeScript blocks are not run/,
+  "a shell command that fails": /--no-such-flag/,
+  "a shell block that says neither run nor no-run": /a shell block must say `run`/,
 };
 
 describe("doctest runner", () => {
   const cases = fixtureBlocks();
   test("the fixture has the cases this file expects", () => {
-    assert.equal(cases.length, 12);
+    assert.equal(cases.length, 15);
     assert.deepEqual(
       cases.filter((c) => c.expect.startsWith("fails: ")).map((c) => c.expect.slice(7)).sort(),
       Object.keys(WHY).sort(),
