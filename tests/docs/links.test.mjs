@@ -81,3 +81,13 @@ test("the anchor slugs are GitHub's", () => {
     "errors--codes-1",
   ]);
 });
+
+test("README.md and docs/README.md link every page of docs/ (and the pages still on other branches)", () => {
+  const pages = [...new Set([...docFiles().filter((f) => f.startsWith("docs/") && f !== "docs/README.md" && !f.startsWith("docs/api/")), ...PENDING])];
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const index = readFileSync(join(root, "docs/README.md"), "utf8");
+  for (const page of pages) {
+    assert.ok(readme.includes(`](${page})`), `README.md does not link ${page}`);
+    assert.ok(index.includes(`](${page.slice("docs/".length)})`), `docs/README.md does not link ${page}`);
+  }
+});
