@@ -12,11 +12,11 @@
 //   ```js keycloak              the same, against the tests' Keycloak (KEYCLOAK_SHARED when
 //                               `npm test` started one, else its own)
 //   ```js redis                 with a redis-server of its own; REDIS_URL names it
-//   ```js worker                a Workers module: its `scheduled` and `fetch` handlers are
-//                               called with an `env` of TOKEN_URL, ISSUER, CLIENT_ID,
-//                               CLIENT_SECRET, API_URL; `fetch` must answer below 400
-//   ```js api                   a protected fetch handler: it must answer 401 to a request
-//                               without a token and 200 to one with the dev server's token
+//   ```js worker                a Workers module, bundled as wrangler does and run in workerd
+//                               with an `env` of TOKEN_URL, ISSUER, CLIENT_ID, CLIENT_SECRET,
+//                               API_URL: `scheduled` must end "ok", `fetch` answer below 400
+//   ```js api                   a protected fetch handler, in workerd: it must answer 401 to a
+//                               request without a token and 200 to one with the server's token
 //   ```js no-run: REASON        not run; the reason is required and shown as a skip
 //   ```sh run [keycloak]        a bash script (set -euo pipefail) with the command line on
 //                               PATH as `client-credentials` and `npx client-credentials`
@@ -32,9 +32,9 @@
 //   node scripts/doctest.mjs                  every block of README.md and docs/*.md
 //   node scripts/doctest.mjs docs/cli.md      the blocks of the files named
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -129,6 +129,7 @@ export class DocServers {
   #api;
   #keycloak;
   #redis;
+  #workerd;
 
   /**
    * The dev authorization server (oidc-provider shaped like the seed's realm) and the
@@ -170,6 +171,15 @@ export class DocServers {
     return { origin: kc.url, issuer: kc.issuer, tokenUrl: kc.tokenUrl };
   }
 
+  /** A packed copy of the package and the workerd binary, for `worker` and `api` blocks. */
+  async workerd() {
+    this.#workerd ??= (async () => {
+      const { installedPackage, runtimeBinary } = await import("../tests/runtimes/support/harness.mjs");
+      return { project: installedPackage(), binary: runtimeBinary("workerd") };
+    })();
+    return this.#workerd;
+  }
+
   async redis() {
     this.#redis ??= (async () => {
       const { startRedis } = await import("../tests/support/redis.mjs");
@@ -197,46 +207,110 @@ export class DocServers {
 /** Where samples are written: inside the checkout (not under node_modules), so `client-credentials` resolves to it. */
 const workDir = join(root, ".doctest");
 
-/** A driver for `worker` and `api` blocks: imports the sample and calls its handlers. */
-function driver(sampleUrl, mode) {
-  return `
-import assert from "node:assert/strict";
-const mod = await import(${JSON.stringify(sampleUrl)});
-const handler = mod.default;
-assert.ok(handler && typeof handler.fetch === "function" || typeof handler?.scheduled === "function",
-  "a ${mode} sample must export default { fetch } (or { scheduled })");
-const env = JSON.parse(process.env.DOCTEST_WORKER_ENV);
-const pending = [];
-const ctx = { waitUntil: (p) => pending.push(p), passThroughOnException() {} };
-const url = "http://localhost:8787/api/archives";
-if (${JSON.stringify(mode)} === "worker") {
-  if (typeof handler.scheduled === "function") {
-    await handler.scheduled({ cron: "*/5 * * * *", scheduledTime: Date.now() }, env, ctx);
-  }
-  if (typeof handler.fetch === "function") {
-    const res = await handler.fetch(new Request(url), env, ctx);
-    assert.ok(res instanceof Response, "fetch() must resolve to a Response");
-    const body = await res.text();
-    assert.ok(res.status < 400, \`fetch() answered \${res.status}: \${body.slice(0, 300)}\`);
-    console.log(res.status, body.slice(0, 300));
-  }
-} else {
-  const anonymous = await handler.fetch(new Request(url), env, ctx);
-  assert.equal(anonymous.status, 401, "a protected API must answer 401 to a request without a token");
-  const tokenRes = await fetch(env.TOKEN_URL, {
-    method: "POST",
-    headers: { authorization: "Basic " + btoa(env.CLIENT_ID + ":" + env.CLIENT_SECRET) },
-    body: new URLSearchParams({ grant_type: "client_credentials" }),
-  });
-  assert.equal(tokenRes.status, 200, "the token request for the API check failed");
-  const { access_token } = await tokenRes.json();
-  const authorized = await handler.fetch(new Request(url, { headers: { authorization: "Bearer " + access_token } }), env, ctx);
-  const body = await authorized.text();
-  assert.equal(authorized.status, 200, \`with a valid token: \${authorized.status} \${body.slice(0, 300)}\`);
-  console.log(authorized.status, body.slice(0, 300));
-}
-await Promise.all(pending);
+/** workerd's config: the sample as a Worker with its `env`, and a driver Worker bound to it (for `scheduled`). */
+function workerdConfig(vars) {
+  const text = (v) => `"${String(v).replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "sample", worker = .sample),
+    (name = "driver", worker = .driver),
+    # The dev servers listen on 127.0.0.1; workerd's default outbound allows public addresses only.
+    (name = "loopback-allowed", network = (allow = ["public", "local"])),
+  ],
+  sockets = [
+    (name = "sample", address = "127.0.0.1:0", http = (), service = "sample"),
+    (name = "driver", address = "127.0.0.1:0", http = (), service = "driver"),
+  ],
+);
+const sample :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
+    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [${Object.entries(vars).map(([k, v]) => `(name = "${k}", text = ${text(v)})`).join(", ")}],
+  globalOutbound = "loopback-allowed",
+);
+const driver :Workerd.Worker = (
+  modules = [(name = "driver.mjs", esModule = embed "driver.mjs")],
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = ["experimental", "service_binding_extra_handlers"],
+  bindings = [(name = "SAMPLE", service = "sample")],
+);
 `;
+}
+
+/** The driver Worker: GET /__scheduled fires the sample's scheduled() as a cron trigger would. */
+const WORKERD_DRIVER = `export default {
+  async fetch(request, env) {
+    return Response.json(await env.SAMPLE.scheduled({ cron: "*/5 * * * *" }));
+  },
+};
+`;
+
+/**
+ * Runs a `worker` or `api` block in workerd, bundled as wrangler bundles it (esbuild,
+ * conditions workerd > worker > browser) against a packed copy of the package:
+ * - worker: its `scheduled` handler must finish with outcome "ok" and its `fetch`
+ *   handler answer below 400;
+ * - api: it must answer 401 to a request without a token and 200 with the token
+ *   the authorization server gives archival-service.
+ */
+async function runInWorkerd(block, samplePath, vars, servers) {
+  const { project, binary } = await servers.workerd();
+  const { bundleWorker, serveWorkerd } = await import("../tests/runtimes/support/harness.mjs");
+  const dir = mkdtempSync(join(project.dir, "doc-"));
+  let server;
+  try {
+    const bundle = await bundleWorker(project, samplePath, dir);
+    // Each entry has its own wasm under the same name; a Worker sample uses one entry.
+    const entries = Object.keys(bundle.metafile.inputs)
+      .map((p) => /node_modules\/client-credentials\/dist\/(?:(\w+)\/)?workerd\.mjs$/.exec(p))
+      .filter(Boolean);
+    if (entries.length > 1) return { ok: false, output: "a worker sample imports one entry of the package (each brings its own wasm)" };
+    if (entries[0]?.[1]) copyFileSync(join(project.packageDir, "dist", entries[0][1], "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+    writeFileSync(join(dir, "config.capnp"), workerdConfig(vars));
+    writeFileSync(join(dir, "driver.mjs"), WORKERD_DRIVER);
+    server = serveWorkerd(binary, dir, ["sample", "driver"]);
+    const ports = await server.ready;
+    const get = (socket, headers = {}) =>
+      fetch(`http://127.0.0.1:${ports[socket]}/api/archives`, { headers, signal: AbortSignal.timeout(30_000) });
+    const failed = (why) => ({ ok: false, output: `${why}\n${server.output()}` });
+    // Which handlers the module has: method definitions at the start of a line.
+    const has = (name) => new RegExp(`^\\s*(async\\s+)?${name}\\s*\\(`, "m").test(block.code);
+    if (block.mode === "worker") {
+      if (has("scheduled")) {
+        const result = await (await get("driver")).json();
+        if (result.outcome !== "ok") return failed(`scheduled() ended with outcome "${result.outcome}"`);
+      }
+      if (has("fetch")) {
+        const res = await get("sample");
+        const body = await res.text();
+        if (res.status >= 400) return failed(`fetch() answered ${res.status}: ${body.slice(0, 300)}`);
+      }
+      if (!has("scheduled") && !has("fetch")) return failed("a worker sample must export default { fetch } or { scheduled }");
+    } else {
+      const anonymous = await get("sample");
+      if (anonymous.status !== 401) return failed(`a protected API must answer 401 to a request without a token, not ${anonymous.status}`);
+      const tokenRes = await fetch(vars.TOKEN_URL, {
+        method: "POST",
+        headers: { authorization: `Basic ${btoa(`${vars.CLIENT_ID}:${vars.CLIENT_SECRET}`)}` },
+        body: new URLSearchParams({ grant_type: "client_credentials" }),
+      });
+      if (tokenRes.status !== 200) return failed(`the token request for the check failed: ${tokenRes.status}`);
+      const { access_token } = await tokenRes.json();
+      const authorized = await get("sample", { authorization: `Bearer ${access_token}` });
+      const body = await authorized.text();
+      if (authorized.status !== 200) return failed(`with a valid token: ${authorized.status} ${body.slice(0, 300)}`);
+    }
+    return { ok: true, output: server.output() };
+  } catch (err) {
+    return { ok: false, output: `${err.stack}\n${server?.output() ?? ""}` };
+  } finally {
+    server?.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -261,24 +335,18 @@ export async function runBlock(block, servers, { timeoutMs = 90_000 } = {}) {
   if (block.mode === "shell") return runShell(name, code, env, timeoutMs);
   const samplePath = join(workDir, `${name}.mjs`);
   writeFileSync(samplePath, code);
-  let entry = samplePath;
   if (block.mode === "worker" || block.mode === "api") {
-    env.DOCTEST_WORKER_ENV = JSON.stringify({
-      TOKEN_URL: server.tokenUrl,
-      ISSUER: server.issuer,
-      CLIENT_ID: "archival-service",
-      CLIENT_SECRET: SEED_SECRET,
-      API_URL: dev.apiUrl,
-    });
-    entry = join(workDir, `${name}.driver.mjs`);
-    writeFileSync(entry, driver(pathToFileURL(samplePath).href, block.mode));
+    const vars = { TOKEN_URL: server.tokenUrl, ISSUER: server.issuer, CLIENT_ID: "archival-service", CLIENT_SECRET: SEED_SECRET, API_URL: dev.apiUrl };
+    try {
+      return await runInWorkerd(block, samplePath, vars, servers);
+    } finally {
+      rmSync(samplePath, { force: true });
+    }
   }
-
   try {
-    return await spawnAndWait(process.execPath, [entry], env, timeoutMs);
+    return await spawnAndWait(process.execPath, [samplePath], env, timeoutMs);
   } finally {
     rmSync(samplePath, { force: true });
-    if (entry !== samplePath) rmSync(entry, { force: true });
   }
 }
 
