@@ -91,3 +91,14 @@ test("README.md and docs/README.md link every page of docs/ (and the pages still
     assert.ok(index.includes(`](${page.slice("docs/".length)})`), `docs/README.md does not link ${page}`);
   }
 });
+
+test("every file of this repository the docs name in `code` exists", () => {
+  const missing = [];
+  for (const file of [...docFiles(), "SECURITY.md"].filter((f) => existsSync(join(root, f)))) {
+    const text = readFileSync(join(root, file), "utf8");
+    for (const [, path] of text.matchAll(/`((?:src|tests|scripts|bench|bin|examples|www|fuzz)\/[\w./-]*[\w/])`/g)) {
+      if (!existsSync(join(root, path))) missing.push(`${file}: ${path}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
