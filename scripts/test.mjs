@@ -78,6 +78,8 @@ export const SUITES = [
   nodeSuite("runtimes", { keycloak: true }),
   // A real Keycloak (scripts/keycloak.mjs): the seed's server.
   nodeSuite("keycloak", { serial: true, keycloak: true }),
+  // The docs: every ```js sample of README.md and docs/ run (scripts/doctest.mjs), links, the TypeDoc reference check.
+  nodeSuite("docs", { serial: true, keycloak: true }),
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
   { name: "soak", cmd: "node", args: ["scripts/soak.mjs"], dist: true },
   // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.
