@@ -36,10 +36,10 @@ function keysFor(session, options) {
  * resolves to the raw response.
  */
 async function exchange(session, keys) {
-  const { signal, timeoutMs } = session;
+  const { signal, timeoutMs, fetch: fetcher } = session;
   const signers = keys === undefined ? undefined : await keys;
   for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
-    const res = await send(url, undefined, undefined, timeoutMs, signal);
+    const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
     if (session.discovered(i, res.status, res.meta, res.body)) break;
   }
   for (let retried = false; ; retried = true) {
@@ -48,7 +48,7 @@ async function exchange(session, keys) {
       assertion && sign(session, signers.client, assertion),
       proof && sign(session, signers.dpop, proof),
     ]);
-    const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal, dpop || undefined);
+    const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal, dpop || undefined, true, fetcher);
     if (!proof || !session.nonceRetry(response.status, response.meta, response.body, retried)) return response;
   }
 }
@@ -80,11 +80,14 @@ export class TokenClient {
   #keys;
   /** The shared store, with the `store` option. */
   #shared;
+  /** The `fetch` option, for `fetch()`'s API calls (token requests read it from the session). */
+  #fetch;
 
   /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds` and the store options. */
   constructor(options) {
     this.#session = new Session(options, true);
     this.#shared = sharedStore(this.#session, options);
+    this.#fetch = this.#session.fetch;
     // Imported at the first request, not here: Cloudflare Workers refuse to
     // make keys (random values) outside a request, and a client is often
     // built at module scope.
@@ -118,7 +121,7 @@ export class TokenClient {
   }
 
   /**
-   * The global `fetch(input, init)` with `Authorization: Bearer <token>`, or
+   * `fetch(input, init)` (the `fetch` option, else the global one) with `Authorization: Bearer <token>`, or
    * for a DPoP token `Authorization: DPoP <token>` and a proof. On a 401 it
    * forgets the token, gets a new one and retries once, when the request
    * can be replayed; a DPoP API's request for a nonce is answered first.
@@ -139,15 +142,15 @@ export class TokenClient {
 
   /** One authorized request; with DPoP, once more if the API asks for a nonce (RFC 9449 §9). */
   async #send(input, init, token) {
-    if (token.tokenType !== "DPoP") return authorizedFetch(input, init, token.accessToken);
+    if (token.tokenType !== "DPoP") return authorizedFetch(input, init, token.accessToken, undefined, this.#fetch);
     const { dpop } = await this.#signers();
     const session = this.#session;
     const hash = await sha256(token.accessToken);
     const proof = (method, url) => sign(session, dpop, session.resourceProof(method, url, Date.now(), hash));
-    const response = await authorizedFetch(input, init, token.accessToken, proof);
+    const response = await authorizedFetch(input, init, token.accessToken, proof, this.#fetch);
     const h = response.headers;
     const retry = session.resourceRetry(response.status, h.get("www-authenticate") ?? "", h.get("dpop-nonce") ?? "");
-    return retry && replayable(input, init) ? authorizedFetch(input, init, token.accessToken, proof) : response;
+    return retry && replayable(input, init) ? authorizedFetch(input, init, token.accessToken, proof, this.#fetch) : response;
   }
 
   /** Starts a token request and records it as the flight others join. */

@@ -1,7 +1,8 @@
 // The one place that calls `fetch`.
 //
-// It uses the global `fetch`, `setTimeout` and `AbortController`, never
-// `window`, so the same code runs in pages, workers, Node, Deno and workerd.
+// It uses the global `fetch` (or the caller's `fetch` option), `setTimeout`
+// and `AbortController`, never `window`, so the same code runs in pages,
+// workers, Node, Deno and workerd.
 // It moves bytes and decides nothing about OAuth: the request comes from the
 // core as text, the response goes back to it as status, headers and bytes,
 // and every error is built by the core (`hostError`), so codes and messages
@@ -12,6 +13,9 @@
 //   (`redirect: "manual"`): it would take them to another URL;
 // - one timer covers the whole exchange, body included;
 // - the body is refused past MAX_RESPONSE_BYTES without buffering the rest.
+// A `fetch` option replaces only the transport (a proxy, mTLS, tracing, a
+// test double): it gets the same URL and init, after the core checked the
+// URL, and its response is read under the same rules.
 import { hostError } from "./client_credentials.js";
 
 /** Largest response body read, in bytes: a token response is a few KB; more is a misconfigured URL or an attack on memory. */
@@ -53,9 +57,10 @@ const EMPTY = new Uint8Array(0);
  * `dpop` is given. A GET without credentials follows redirects unless
  * `follow` is false. Resolves to `{ status, meta, body }` for the core: `meta`
  * is `type \n location \n retry-after \n www-authenticate \n dpop-nonce`,
- * or empty for a 2xx without DPoP.
+ * or empty for a 2xx without DPoP. `fetcher`, the client's `fetch` option,
+ * sends instead of the global `fetch` when given.
  */
-export async function send(url, authorization, form, timeoutMs, caller, dpop, follow = true) {
+export async function send(url, authorization, form, timeoutMs, caller, dpop, follow = true, fetcher) {
   if (caller?.aborted) throw hostError(ABORTED, "", 0);
   const entry = takeController();
   const { controller } = entry;
@@ -71,19 +76,21 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
     if (form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
     if (authorization) headers.authorization = authorization;
     if (dpop) headers.dpop = dpop;
+    const init = {
+      method: form === undefined ? "GET" : "POST",
+      headers,
+      body: form,
+      // Credentials never follow a redirect to another URL.
+      redirect: follow && form === undefined && !authorization && !dpop ? "follow" : "manual",
+      signal: controller.signal,
+    };
     let response;
     try {
-      response = await fetch(url, {
-        method: form === undefined ? "GET" : "POST",
-        headers,
-        body: form,
-        // Credentials never follow a redirect to another URL.
-        redirect: follow && form === undefined && !authorization && !dpop ? "follow" : "manual",
-        signal: controller.signal,
-      });
+      response = await (fetcher === undefined ? fetch(url, init) : bounded(fetcher(url, init), controller.signal));
     } catch (e) {
       throw network(e, "fetch failed");
     }
+    if (fetcher !== undefined) responseLike(response);
     const status = response.status;
     // The type and the hint headers only matter to the core when the
     // status is not 2xx (a redirect, an error); each read costs.
@@ -93,7 +100,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
       cancel(response.body);
       return { status, meta, body: EMPTY };
     }
-    return { status, meta, body: await readBody(response) };
+    return { status, meta, body: await (fetcher === undefined ? readBody(response) : bounded(readBody(response), controller.signal)) };
   } catch (e) {
     if (timedOut) throw hostError(TIMEOUT, "", timeoutMs);
     if (caller?.aborted) throw hostError(ABORTED, "", 0);
@@ -102,6 +109,24 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
     clearTimeout(timer);
     caller?.removeEventListener("abort", onAbort);
     giveBack(entry);
+  }
+}
+
+/** `promise`, or a rejection once `signal` aborts: a `fetch` option that ignores the signal (or a body that does) can't outlast the timer or the caller. */
+function bounded(promise, signal) {
+  let onAbort;
+  const aborted = new Promise((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort);
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+}
+
+/** A `fetch` option's answer must be a Response (any realm's: undici's own differs from the global one). */
+function responseLike(response) {
+  if (typeof response?.status !== "number" || typeof response.headers?.get !== "function") {
+    throw hostError(NETWORK, "the fetch option resolved to something that is not a Response", 0);
   }
 }
 
@@ -195,9 +220,11 @@ function network(e, fallback) {
  * handled here (`redirect: "manual"`), followed only within the same origin
  * and only for requests without a body; any other redirect is returned to
  * the caller unfollowed. (Browsers hide redirect targets, so there the
- * redirect response itself is returned.)
+ * redirect response itself is returned.) `fetcher`, the client's `fetch`
+ * option, sends instead of the global `fetch`, called as the library's own
+ * requests call it: `(url, init)` (see `initFor`).
  */
-export async function authorizedFetch(input, init, accessToken, proof) {
+export async function authorizedFetch(input, init, accessToken, proof, fetcher) {
   const bearer = `${proof === undefined ? "Bearer" : "DPoP"} ${accessToken}`;
   let request;
   try {
@@ -211,10 +238,11 @@ export async function authorizedFetch(input, init, accessToken, proof) {
     if (proof !== undefined) request.headers.set("dpop", await proof(request.method, request.url));
     let response;
     try {
-      response = await fetch(request);
+      response = fetcher === undefined ? await fetch(request) : await fetcher(request.url, initFor(request, init));
     } catch (e) {
       throw network(e, "fetch failed");
     }
+    if (fetcher !== undefined) responseLike(response);
     const location = response.headers.get("location");
     if (!(response.status >= 300 && response.status < 400) || location === null) return response;
     const next = new URL(location, request.url);
@@ -222,6 +250,35 @@ export async function authorizedFetch(input, init, accessToken, proof) {
     request = new Request(next.href, { method: request.method, headers: request.headers, redirect: "manual", signal: request.signal });
   }
   throw hostError(REDIRECTS, "", MAX_REDIRECTS);
+}
+
+/**
+ * The init a `fetch` option gets for `request`, with its URL as a string:
+ * the caller's init, then the request's method, headers (a plain object),
+ * body, signal and `redirect: "manual"`. A string, buffer, Blob or
+ * URLSearchParams body is passed as the caller gave it, so it goes out with
+ * its Content-Length; a stream goes as one, with `duplex: "half"`. A URL and
+ * a plain init, as jose's and oauth4webapi's customFetch get, is what
+ * undici's own `fetch` (which refuses another realm's Request), msw and
+ * test doubles take.
+ */
+function initFor(request, init) {
+  const given = init?.body;
+  const stream = request.body !== null && !plainBody(given);
+  const body = request.body === null ? undefined : stream ? request.body : given;
+  const out = { ...init, method: request.method, headers: Object.fromEntries(request.headers), body, redirect: "manual", signal: request.signal };
+  if (stream) out.duplex = "half";
+  return out;
+}
+
+function plainBody(body) {
+  return (
+    typeof body === "string" ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    body instanceof URLSearchParams ||
+    (typeof Blob === "function" && body instanceof Blob)
+  );
 }
 
 /** Whether `fetch(input, init)` can be sent twice: not when the body is a stream, which the first attempt consumes. */

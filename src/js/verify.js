@@ -67,7 +67,7 @@ export class JwksClient {
   /** With the `store` option: the key set shared with other instances. */
   #shared;
 
-  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, allowInsecureHttp, store, onStoreError, storeTimeoutMs = 1000 }` */
+  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, fetch, allowInsecureHttp, store, onStoreError, storeTimeoutMs = 1000 }` */
   constructor(options) {
     this.#source = new KeySource(options);
     this.#shared = sharedKeySet(this.#source, options);
@@ -154,13 +154,13 @@ export class JwksClient {
     const shared = this.#shared;
     if (useStore && shared !== undefined && (await shared.read(source))) return;
     source.attempted(Date.now());
-    const { signal, timeoutMs } = source;
+    const { signal, timeoutMs, fetch: fetcher } = source;
     for (let i = 0, url; (url = source.metadataUrl(i)) !== undefined; i++) {
-      const res = await send(url, undefined, undefined, timeoutMs, signal);
+      const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
       if (source.discovered(i, res.status, res.body)) break;
     }
     // The key set's URL is used as given: a redirect is an error, not followed.
-    const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false);
+    const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false, fetcher);
     const fetchedAt = Date.now();
     source.accept(res.status, res.meta, res.body, fetchedAt);
     if (shared !== undefined) await shared.write(source, res.body, fetchedAt);

@@ -15,7 +15,7 @@ use crate::oauth::{
 };
 use crate::secret::Secret;
 use crate::wasm::host;
-use js_sys::{Array, JsString, Reflect};
+use js_sys::{Array, Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -124,6 +124,9 @@ pub(crate) struct ClientConfig {
     pub issuer: Option<String>,
     pub allow_insecure_http: bool,
     pub signal: Option<AbortSignal>,
+    /// The caller's `fetch`, used by `src/js/http.js` for every request of
+    /// this client instead of the global one (see [`Options::fetch`]).
+    pub fetch: Option<Function>,
     pub keys: KeyOptions,
 }
 
@@ -266,6 +269,7 @@ impl ClientConfig {
             issuer,
             allow_insecure_http,
             signal: options.signal()?,
+            fetch: options.fetch()?,
             keys,
         })
     }
@@ -507,6 +511,25 @@ impl<'a> Options<'a> {
         v.dyn_into::<AbortSignal>()
             .map(Some)
             .map_err(|_| Error::options("signal must be an AbortSignal"))
+    }
+
+    /// The `fetch` option: a function with the global `fetch`'s signature,
+    /// for a proxy (an undici dispatcher), mTLS, tracing or a test double.
+    /// Only the transport is replaced: the core still checks every URL
+    /// before a call, and `src/js/http.js` still asks for `redirect:
+    /// "manual"` with credentials, times the exchange and caps the body it
+    /// reads, as with jose's and oauth4webapi's `customFetch`.
+    pub(crate) fn fetch(&self) -> Result<Option<Function>, Error> {
+        let v = self.value("fetch");
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.dyn_into::<Function>().map(Some).map_err(|v| {
+            Error::options(format!(
+                "fetch must be a function with the global fetch's signature, (url, init) => Promise<Response>, got {}",
+                type_name(&v)
+            ))
+        })
     }
 }
 
