@@ -70,6 +70,10 @@ run("wasm-bindgen", [
   "--out-name", name,
   join(artifacts, `${name}.wasm`),
 ]);
+// wasm-bindgen writes the root package.json's `dependencies` (undici, for the
+// CLI) into a package.json of its own; in dist/ it would make the .js files
+// CommonJS, and dist/ belongs to the root package.
+rmSync(join(out, "package.json"), { force: true });
 const wasm = join(out, `${name}_bg.wasm`);
 // npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
 // -O3 rather than -Oz: measured, -Oz saved under 1% of the gzipped size and
