@@ -17,7 +17,7 @@ import { sharedStore } from "./store.js";
 export async function fetchClientCredentialsToken(options) {
   const session = new Session(options, false);
   try {
-    const response = await exchange(session, keysFor(session, options));
+    const response = await exchange(session, keysFor(session, options), session.fetch);
     return session.acceptToken(response.status, response.meta, response.body, Date.now());
   } finally {
     session.free();
@@ -33,10 +33,11 @@ function keysFor(session, options) {
  * Discovers the token endpoint if the session needs it, then sends the
  * token request, signing its client assertion and DPoP proof when it has
  * them, and sending it once more when a DPoP server asks for a nonce;
- * resolves to the raw response.
+ * resolves to the raw response. Every request goes through `fetcher` (the
+ * `fetch` option), or the global `fetch` when it is undefined.
  */
-async function exchange(session, keys) {
-  const { signal, timeoutMs, fetch: fetcher } = session;
+async function exchange(session, keys, fetcher) {
+  const { signal, timeoutMs } = session;
   const signers = keys === undefined ? undefined : await keys;
   for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
     const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
@@ -80,7 +81,7 @@ export class TokenClient {
   #keys;
   /** The shared store, with the `store` option. */
   #shared;
-  /** The `fetch` option, for `fetch()`'s API calls (token requests read it from the session). */
+  /** The `fetch` option (undefined: the global one), read once: every request of this client goes through it. */
   #fetch;
 
   /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds` and the store options. */
@@ -170,7 +171,7 @@ export class TokenClient {
     };
     // `keep(body)`, for the store, receives the token response's body.
     const request = (keep) =>
-      exchange(session, this.#signers()).then((response) => {
+      exchange(session, this.#signers(), this.#fetch).then((response) => {
         keep?.(response.body);
         return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
       });

@@ -65,11 +65,21 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
   const entry = takeController();
   const { controller } = entry;
   let timedOut = false;
+  // With a `fetch` option, `stopped` rejects when the timer fires or the
+  // caller aborts, so a function (or a body) that ignores the signal can't
+  // outlast them.
+  let stop;
+  const stopped = fetcher === undefined ? undefined : new Promise((_, reject) => (stop = reject));
+  stopped?.catch(() => {});
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
+    stop?.();
   }, timeoutMs);
-  const onAbort = () => controller.abort();
+  const onAbort = () => {
+    controller.abort();
+    stop?.();
+  };
   caller?.addEventListener("abort", onAbort);
   try {
     const headers = { accept: "application/json" };
@@ -86,7 +96,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
     };
     let response;
     try {
-      response = await (fetcher === undefined ? fetch(url, init) : bounded(fetcher(url, init), controller.signal));
+      response = await (fetcher === undefined ? fetch(url, init) : Promise.race([fetcher(url, init), stopped]));
     } catch (e) {
       throw network(e, "fetch failed");
     }
@@ -100,7 +110,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
       cancel(response.body);
       return { status, meta, body: EMPTY };
     }
-    return { status, meta, body: await (fetcher === undefined ? readBody(response) : bounded(readBody(response), controller.signal)) };
+    return { status, meta, body: await (fetcher === undefined ? readBody(response) : Promise.race([readBody(response), stopped])) };
   } catch (e) {
     if (timedOut) throw hostError(TIMEOUT, "", timeoutMs);
     if (caller?.aborted) throw hostError(ABORTED, "", 0);
@@ -110,17 +120,6 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
     caller?.removeEventListener("abort", onAbort);
     giveBack(entry);
   }
-}
-
-/** `promise`, or a rejection once `signal` aborts: a `fetch` option that ignores the signal (or a body that does) can't outlast the timer or the caller. */
-function bounded(promise, signal) {
-  let onAbort;
-  const aborted = new Promise((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort);
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 /** A `fetch` option's answer must be a Response (any realm's: undici's own differs from the global one). */

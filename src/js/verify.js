@@ -66,11 +66,14 @@ export class JwksClient {
   #flights = 0;
   /** With the `store` option: the key set shared with other instances. */
   #shared;
+  /** The `fetch` option (undefined: the global one), read once. */
+  #fetcher;
 
   /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, fetch, allowInsecureHttp, store, onStoreError, storeTimeoutMs = 1000 }` */
   constructor(options) {
     this.#source = new KeySource(options);
     this.#shared = sharedKeySet(this.#source, options);
+    this.#fetcher = this.#source.fetch;
   }
 
   /** The key set's URL, once known (given, or found by discovery). */
@@ -154,7 +157,8 @@ export class JwksClient {
     const shared = this.#shared;
     if (useStore && shared !== undefined && (await shared.read(source))) return;
     source.attempted(Date.now());
-    const { signal, timeoutMs, fetch: fetcher } = source;
+    const { signal, timeoutMs } = source;
+    const fetcher = this.#fetcher;
     for (let i = 0, url; (url = source.metadataUrl(i)) !== undefined; i++) {
       const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
       if (source.discovered(i, res.status, res.body)) break;
