@@ -46,9 +46,12 @@ const PEERS = [
  */
 export const ENTRIES = [
   { entry: "client-credentials/decode", dir: "decode", budget: 12 * 1024, ceiling: 21.5 * 1024 },
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 61.5 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 88.5 * 1024 },
+  // Raised by 0.1 KB each (from 61.5, 64 and 88.5) for the `fetch` option (issue 26):
+  // the core's check of it and http.js's path for a custom fetch add 0.26, 0.20 and
+  // 0.33 KB (measured after trimming both), past what the entries had left.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 61.6 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64.1 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 88.6 * 1024 },
 ];
 export const SLACK = 1024;
 

@@ -17,7 +17,7 @@ import { sharedStore } from "./store.js";
 export async function fetchClientCredentialsToken(options) {
   const session = new Session(options, false);
   try {
-    const response = await exchange(session, keysFor(session, options), session.fetch);
+    const response = await exchange(session, keysFor(session, options), options.fetch ?? undefined);
     return session.acceptToken(response.status, response.meta, response.body, Date.now());
   } finally {
     session.free();
@@ -88,7 +88,8 @@ export class TokenClient {
   constructor(options) {
     this.#session = new Session(options, true);
     this.#shared = sharedStore(this.#session, options);
-    this.#fetch = this.#session.fetch;
+    // Checked by the core above.
+    this.#fetch = options.fetch ?? undefined;
     // Imported at the first request, not here: Cloudflare Workers refuse to
     // make keys (random values) outside a request, and a client is often
     // built at module scope.

@@ -69,8 +69,9 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
   // caller aborts, so a function (or a body) that ignores the signal can't
   // outlast them.
   let stop;
-  const stopped = fetcher === undefined ? undefined : new Promise((_, reject) => (stop = reject));
+  const stopped = fetcher && new Promise((_, reject) => (stop = reject));
   stopped?.catch(() => {});
+  const bound = (promise) => (stopped ? Promise.race([promise, stopped]) : promise);
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
@@ -96,7 +97,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
     };
     let response;
     try {
-      response = await (fetcher === undefined ? fetch(url, init) : Promise.race([fetcher(url, init), stopped]));
+      response = await bound((fetcher ?? fetch)(url, init));
     } catch (e) {
       throw network(e, "fetch failed");
     }
@@ -110,7 +111,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
       cancel(response.body);
       return { status, meta, body: EMPTY };
     }
-    return { status, meta, body: await (fetcher === undefined ? readBody(response) : Promise.race([readBody(response), stopped])) };
+    return { status, meta, body: await bound(readBody(response)) };
   } catch (e) {
     if (timedOut) throw hostError(TIMEOUT, "", timeoutMs);
     if (caller?.aborted) throw hostError(ABORTED, "", 0);
@@ -124,9 +125,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
 
 /** A `fetch` option's answer must be a Response (any realm's: undici's own differs from the global one). */
 function responseLike(response) {
-  if (typeof response?.status !== "number" || typeof response.headers?.get !== "function") {
-    throw hostError(NETWORK, "the fetch option resolved to something that is not a Response", 0);
-  }
+  if (typeof response?.headers?.get !== "function") throw hostError(NETWORK, "the fetch option's answer is not a Response", 0);
 }
 
 /** `type \n location \n retry-after \n www-authenticate \n dpop-nonce`, for the core. */
@@ -237,7 +236,7 @@ export async function authorizedFetch(input, init, accessToken, proof, fetcher) 
     if (proof !== undefined) request.headers.set("dpop", await proof(request.method, request.url));
     let response;
     try {
-      response = fetcher === undefined ? await fetch(request) : await fetcher(request.url, initFor(request, init));
+      response = fetcher === undefined ? await fetch(request) : await fetcher(request.url, await initFor(request, init));
     } catch (e) {
       throw network(e, "fetch failed");
     }
@@ -252,32 +251,16 @@ export async function authorizedFetch(input, init, accessToken, proof, fetcher) 
 }
 
 /**
- * The init a `fetch` option gets for `request`, with its URL as a string:
- * the caller's init, then the request's method, headers (a plain object),
- * body, signal and `redirect: "manual"`. A string, buffer, Blob or
- * URLSearchParams body is passed as the caller gave it, so it goes out with
- * its Content-Length; a stream goes as one, with `duplex: "half"`. A URL and
- * a plain init, as jose's and oauth4webapi's customFetch get, is what
+ * What a `fetch` option gets for `request`, as the library's own requests
+ * (and jose's and oauth4webapi's customFetch) do: the URL as a string, and
+ * the caller's init with the request's method, headers (a plain object),
+ * body (its bytes: sent with their Content-Length, whatever the caller gave,
+ * FormData included), signal and `redirect: "manual"`. That is what
  * undici's own `fetch` (which refuses another realm's Request), msw and
  * test doubles take.
  */
-function initFor(request, init) {
-  const given = init?.body;
-  const stream = request.body !== null && !plainBody(given);
-  const body = request.body === null ? undefined : stream ? request.body : given;
-  const out = { ...init, method: request.method, headers: Object.fromEntries(request.headers), body, redirect: "manual", signal: request.signal };
-  if (stream) out.duplex = "half";
-  return out;
-}
-
-function plainBody(body) {
-  return (
-    typeof body === "string" ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body) ||
-    body instanceof URLSearchParams ||
-    (typeof Blob === "function" && body instanceof Blob)
-  );
+async function initFor(request, init) {
+  return { ...init, method: request.method, headers: Object.fromEntries(request.headers), body: request.body && (await request.arrayBuffer()), redirect: "manual", signal: request.signal };
 }
 
 /** Whether `fetch(input, init)` can be sent twice: not when the body is a stream, which the first attempt consumes. */

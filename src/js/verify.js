@@ -73,7 +73,8 @@ export class JwksClient {
   constructor(options) {
     this.#source = new KeySource(options);
     this.#shared = sharedKeySet(this.#source, options);
-    this.#fetcher = this.#source.fetch;
+    // Checked by the core above.
+    this.#fetcher = options.fetch ?? undefined;
   }
 
   /** The key set's URL, once known (given, or found by discovery). */

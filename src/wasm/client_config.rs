@@ -42,9 +42,6 @@ pub(crate) struct ClientConfig {
     pub issuer: Option<String>,
     pub allow_insecure_http: bool,
     pub signal: Option<AbortSignal>,
-    /// The caller's `fetch`, used by `src/js/http.js` for every request of
-    /// this client instead of the global one (see [`Options::fetch`]).
-    pub fetch: Option<js_sys::Function>,
     pub keys: KeyOptions,
 }
 
@@ -182,12 +179,12 @@ impl ClientConfig {
             options.number("timeoutMs")?,
         )?;
         let keys = KeyOptions::read(options, auth)?;
+        options.check_fetch()?;
         Ok(ClientConfig {
             request,
             issuer,
             allow_insecure_http,
             signal: options.signal()?,
-            fetch: options.fetch()?,
             keys,
         })
     }

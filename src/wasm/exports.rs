@@ -12,7 +12,7 @@ use crate::oauth::Endpoint;
 use crate::store::StoreShape;
 use crate::wasm::decode::{to_js, type_name};
 use crate::wasm::host;
-use js_sys::{Array, Function, JsString, Reflect};
+use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -159,23 +159,21 @@ impl<'a> Options<'a> {
             .map_err(|_| Error::options("signal must be an AbortSignal"))
     }
 
-    /// The `fetch` option: a function with the global `fetch`'s signature,
-    /// for a proxy (an undici dispatcher), mTLS, tracing or a test double.
+    /// Checks the `fetch` option: absent, or a function with the global
+    /// `fetch`'s signature, for a proxy (an undici dispatcher), mTLS,
+    /// tracing or a test double. JavaScript reads it once the options pass.
     /// Only the transport is replaced: the core still checks every URL
     /// before a call, and `src/js/http.js` still asks for `redirect:
     /// "manual"` with credentials, times the exchange and caps the body it
     /// reads, as with jose's and oauth4webapi's `customFetch`.
-    pub(crate) fn fetch(&self) -> Result<Option<Function>, Error> {
+    pub(crate) fn check_fetch(&self) -> Result<(), Error> {
         let v = self.value("fetch");
-        if v.is_undefined() || v.is_null() {
-            return Ok(None);
+        if v.is_undefined() || v.is_null() || v.is_function() {
+            return Ok(());
         }
-        v.dyn_into::<Function>().map(Some).map_err(|v| {
-            Error::options(format!(
-                "fetch must be a function with the global fetch's signature, (url, init) => Promise<Response>, got {}",
-                type_name(&v)
-            ))
-        })
+        Err(Error::options(
+            "fetch must be a function as the global fetch: (url, init) => Promise<Response>",
+        ))
     }
 }
 

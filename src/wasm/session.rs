@@ -251,12 +251,6 @@ impl Session {
         self.config.signal.clone()
     }
 
-    /// The caller's `fetch`, if any: `src/js/http.js` sends with it.
-    #[wasm_bindgen(getter)]
-    pub fn fetch(&self) -> Option<js_sys::Function> {
-        self.config.fetch.clone()
-    }
-
     /// The limit for each HTTP exchange, in milliseconds.
     #[wasm_bindgen(getter, js_name = timeoutMs)]
     pub fn timeout_ms(&self) -> u32 {

@@ -103,8 +103,6 @@ pub struct KeySource {
     allow_insecure_http: bool,
     timeout_ms: u32,
     signal: Option<AbortSignal>,
-    /// The caller's `fetch` for the discovery and key set requests.
-    fetch: Option<js_sys::Function>,
     refresh: Refresh,
     max_age_ms: f64,
     /// With the `store` option: its timeout, and what the shared key set is
@@ -139,7 +137,6 @@ impl KeySource {
             allow_insecure_http: false,
             timeout_ms: JWKS_TIMEOUT_MS,
             signal: None,
-            fetch: None,
             refresh,
             max_age_ms: f64::INFINITY,
             shared: None,
@@ -149,12 +146,6 @@ impl KeySource {
     #[wasm_bindgen(getter)]
     pub fn signal(&self) -> Option<AbortSignal> {
         self.signal.clone()
-    }
-
-    /// The caller's `fetch`, if any: `src/js/http.js` sends with it.
-    #[wasm_bindgen(getter)]
-    pub fn fetch(&self) -> Option<js_sys::Function> {
-        self.fetch.clone()
     }
 
     #[wasm_bindgen(getter, js_name = timeoutMs)]
@@ -421,6 +412,7 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
         o.number("storeTimeoutMs")?,
     )?
     .map(|ms| (ms, store::jwks_identity(issuer.as_deref(), url.as_deref())));
+    o.check_fetch()?;
     Ok(KeySource {
         keys: KeySet::default(),
         issuer,
@@ -428,7 +420,6 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
         allow_insecure_http,
         timeout_ms,
         signal: o.signal()?,
-        fetch: o.fetch()?,
         refresh: Refresh::new(cooldown * 1000.0, max_age * 1000.0),
         max_age_ms: max_age * 1000.0,
         shared,

@@ -101,7 +101,7 @@ describe("every request goes through the fetch option", () => {
     client.free();
   });
 
-  test("client.fetch: a POST's string body goes to the option as given, and a 401 retry goes through it too", async () => {
+  test("client.fetch: a POST's body reaches the API through the option, and a 401 retry goes through it too", async () => {
     const { fetch, calls } = recorder();
     const client = new TokenClient({ tokenUrl: as.tokenUrl, ...basic(), fetch });
     await client.getToken();
@@ -122,7 +122,7 @@ describe("every request goes through the fetch option", () => {
     client.free();
   });
 
-  test("client.fetch: a Request with a stream body reaches the option as a stream with duplex: half", async () => {
+  test("client.fetch: a body (a stream here) reaches the option as its bytes, so it goes out with a Content-Length", async () => {
     let seen;
     const fetch = (url, init) => {
       if (url === api.url("/data")) seen = init;
@@ -138,8 +138,20 @@ describe("every request goes through the fetch option", () => {
     const response = await client.fetch(new Request(api.url("/data"), { method: "PUT", body: stream, duplex: "half" }));
     assert.equal(response.status, 200);
     assert.equal((await response.json()).body, "streamed");
-    assert.ok(seen.body instanceof ReadableStream);
-    assert.equal(seen.duplex, "half");
+    assert.ok(seen.body instanceof ArrayBuffer);
+    assert.equal(new TextDecoder().decode(seen.body), "streamed");
+    client.free();
+  });
+
+  test("client.fetch: a FormData body keeps its multipart boundary through the option", async () => {
+    const client = new TokenClient({ tokenUrl: as.tokenUrl, ...basic(), fetch: (url, init) => globalFetch(url, init) });
+    const form = new FormData();
+    form.append("archive", "2026-q4");
+    const response = await client.fetch(api.url("/data"), { method: "POST", body: form });
+    const { body, contentType } = await response.json();
+    const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
+    assert.ok(boundary, contentType);
+    assert.ok(body.includes(`--${boundary}`) && body.includes("2026-q4"), body);
     client.free();
   });
 
