@@ -67,7 +67,7 @@ export async function run(values, [url]) {
   // response streams to stdout).
   const fetch = await transport(values);
   if (fetch !== undefined) opts.fetch = fetch;
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/client");
   const client = new lib.TokenClient(opts);
   try {
     const response = await client.fetch(target, { method, headers, body });

@@ -28,7 +28,7 @@ export async function run(values) {
   const opts = await clientOptions(values);
   const fetch = await transport(values, { light: true });
   if (fetch !== undefined) opts.fetch = fetch;
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/client");
   if (opts.dpop === true) {
     // A DPoP token is only usable with its key pair, which this process
     // drops when it ends; the token still shows what the server binds.

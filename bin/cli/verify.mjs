@@ -66,7 +66,7 @@ export async function run(values, [arg]) {
   }
   const token = await tokenArgument(arg, "verify");
   const fetch = await transport(values, { light: true });
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/verify");
   const jwksOptions = values["jwks-uri"] !== undefined ? { jwksUri: values["jwks-uri"] } : { issuer };
   if (fetch !== undefined) jwksOptions.fetch = fetch;
   if (values.timeout !== undefined) jwksOptions.timeoutMs = parseTimeout(values.timeout);
