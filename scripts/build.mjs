@@ -81,7 +81,7 @@ for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "br
   copyFileSync(join(entries, file), join(out, file));
 }
 // The JavaScript half of the API, which drives the core's Session over fetch.
-for (const file of ["client.js", "flight.js", "http.js", "signing.js", "store.js", "stores.js", "verify.js", "webcrypto.js"]) {
+for (const file of ["client.js", "flight.js", "http.js", "signing.js", "store.js", "stores.js", "token-cache.js", "verify.js", "webcrypto.js"]) {
   copyFileSync(join(root, "src", "js", file), join(out, file));
 }
 // The same declarations for `require`: TypeScript reads a .d.cts as CommonJS.
