@@ -75,3 +75,30 @@ export function table(header, rows) {
 export const fmtNs = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 export const fmtRatio = (r) => `${r.toFixed(2)}×`;
 export const verdict = (ok) => (ok ? "**met**" : "**missed**");
+
+/**
+ * Operations per second with `concurrency` callers in flight, median of
+ * `rounds` interleaved rounds of `total` calls each (the order alternates
+ * each round, so no contender always runs first).
+ */
+export async function opsPerSecond(list, { rounds, total, concurrency, warmup = Math.min(200, total) }) {
+  const samples = new Map(list.map(([n]) => [n, []]));
+  const burst = async (fn, n) => {
+    let left = n;
+    const worker = async () => {
+      while (left-- > 0) await fn();
+    };
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  for (const [, fn] of list) await burst(fn, warmup);
+  for (let r = 0; r < rounds; r++) for (const [name, fn] of r % 2 ? [...list].reverse() : list) samples.get(name).push(await burst(fn, total));
+  return new Map([...samples].map(([n, xs]) => [n, median(xs)]));
+}
+
+/** A function that returns the items of `list` in turn, forever. */
+export function cycle(list) {
+  let i = 0;
+  return () => list[i++ % list.length];
+}
