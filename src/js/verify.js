@@ -245,10 +245,10 @@ function keysAtHand(options, alg, kid) {
 
 /** The core's checker for these options, made once per distinct set of values (the options object may be a new literal each call). */
 const verifiers = new Map();
+const MAX_VERIFIERS = 64;
 
 /** Each pooled verifier's cache of verified tokens (src/js/token-cache.js), unless its `tokenCache` is false. */
 const verifiedTokens = new WeakMap();
-const MAX_VERIFIERS = 64;
 
 /**
  * The id of the verifier each options object last got, with the values it
