@@ -108,6 +108,8 @@ export async function run() {
     table(["client", "p50", "vs raw fetch"], [...inProcess].map(([n, t]) => [n, fmtNs(t), fmtRatio(t / rawP50)])));
   const oursP50 = inProcess.get("client-credentials");
   targets.push(["request overhead ≤ 1.2× raw fetch p50 (fake fetch)", `${fmtNs(oursP50)} vs ${fmtNs(rawP50)} (${fmtRatio(oursP50 / rawP50)})`, oursP50 <= 1.2 * rawP50]);
+  const [fastest, fastestP50] = [...inProcess].filter(([n]) => n !== "raw fetch" && n !== "client-credentials").sort((a, b) => a[1] - b[1])[0];
+  targets.push(["token request p50 (fake fetch) no slower than the fastest peer", `${fmtRatio(oursP50 / rawP50)} vs ${fastest} ${fmtRatio(fastestP50 / rawP50)} of raw fetch`, oursP50 <= fastestP50]);
 
   // 1b. The authorized call with a cached token, fake fetch: the library's cost per API call.
   globalThis.fetch = fake;
