@@ -37,9 +37,9 @@ pub const MAX_ENTRIES_LIMIT: u32 = 1_000_000;
 /// number from 1 to [`MAX_ENTRIES_LIMIT`]. `true` means the default too.
 pub fn max_entries(option: Option<(Kind, &str)>) -> Result<u32, Error> {
     let wrong = || {
-        Error::options(format!(
-            "tokenCache must be false or {{ maxEntries }}, a whole number from 1 to {MAX_ENTRIES_LIMIT}"
-        ))
+        Error::options(
+            "tokenCache must be false or { maxEntries }, a whole number from 1 to 1000000",
+        )
     };
     match option {
         None | Some((Kind::Bool, "true")) => Ok(DEFAULT_MAX_ENTRIES),
@@ -49,17 +49,13 @@ pub fn max_entries(option: Option<(Kind, &str)>) -> Result<u32, Error> {
             let mut found = DEFAULT_MAX_ENTRIES;
             for m in &members {
                 if m.name != "maxEntries" {
-                    return Err(Error::options(format!(
-                        "tokenCache has an unknown option \"{}\"; it takes maxEntries",
-                        crate::error::excerpt(&m.name)
-                    )));
+                    return Err(wrong());
                 }
-                if m.kind == Kind::Null {
-                    continue;
+                if m.kind != Kind::Null {
+                    found = whole_number(m.kind, m.raw)
+                        .filter(|n| (1..=MAX_ENTRIES_LIMIT).contains(n))
+                        .ok_or_else(wrong)?;
                 }
-                found = whole_number(m.kind, m.raw)
-                    .filter(|n| (1..=MAX_ENTRIES_LIMIT).contains(n))
-                    .ok_or_else(wrong)?;
             }
             Ok(found)
         }
