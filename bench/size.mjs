@@ -46,9 +46,15 @@ const PEERS = [
  */
 export const ENTRIES = [
   { entry: "client-credentials/decode", dir: "decode", budget: 12 * 1024, ceiling: 21.5 * 1024 },
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 61.5 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 88.5 * 1024 },
+  // Raised by issue 20: the verified-token cache (its option and span in the core, src/js/token-cache.js,
+  // verifyJwt's key lookups without side effects) adds 1.0 KB to /verify; TokenClient.fetch's one-Request
+  // path and the core's freshness span add 0.4 KB to /client; . gains both, 1.4 KB (docs/benchmarks-hot-paths.md).
+  // Raised by issue 26: the `fetch` option (the core's check of it, http.js's path for a custom fetch)
+  // adds 0.26 KB to /verify, 0.20 KB to /client and 0.33 KB to . (measured against main after trimming),
+  // each ceiling rounded up to the next 0.1 KB above the size with it.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 62.6 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64.7 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 90.1 * 1024 },
 ];
 export const SLACK = 1024;
 

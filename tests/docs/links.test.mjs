@@ -14,8 +14,6 @@ export const PENDING = new Set([
   "docs/outages.md",
   "docs/frameworks.md",
   "docs/introspection.md",
-  "docs/custom-fetch.md",
-  "docs/benchmarks-hot-paths.md",
 ]);
 
 /** Markdown without its fenced code blocks. */
