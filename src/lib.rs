@@ -7,7 +7,8 @@
 //! - [`jwt`], [`json`], [`base64url`]: decoding compact JWTs (not verifying);
 //!   `simd` (wasm with simd128 only) does their hot loops 16 bytes at a time.
 //! - [`form`], [`oauth`]: building the token request with the chosen client
-//!   authentication and reading the token response, with no I/O.
+//!   authentication and reading the token response, with no I/O; the
+//!   introspection request and response (RFC 7662) likewise.
 //! - [`verify`], [`jwk`]: verifying JWTs (not the signature math, which is
 //!   WebCrypto's, in `src/js/webcrypto.js`): header and claim rules, reading
 //!   JWKs and key sets, choosing keys, when to refetch a remote set.

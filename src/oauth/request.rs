@@ -1,6 +1,5 @@
 //! The token request (RFC 6749 §4.4.2).
 
-use super::assertion;
 use super::client_auth::{ClientAuth, Credentials};
 use super::endpoint::Endpoint;
 use crate::error::Error;
@@ -107,24 +106,7 @@ impl TokenRequest {
         for (name, value) in &self.extra {
             pairs.push((name, value));
         }
-        let authorization = match self.auth {
-            ClientAuth::Basic => Some(self.credentials.basic_header()),
-            ClientAuth::Post => {
-                pairs.push(("client_id", &self.credentials.client_id));
-                pairs.push(("client_secret", self.credentials.client_secret.expose()));
-                None
-            }
-            // RFC 7523 §2.2: the assertion goes last and empty; the caller
-            // appends the signed JWT, which needs no form encoding (base64url
-            // and dots). `client_id` too, which RFC 7521 §4.2 allows and
-            // Keycloak uses to find the client before reading the JWT.
-            ClientAuth::PrivateKeyJwt | ClientAuth::SecretJwt => {
-                pairs.push(("client_id", &self.credentials.client_id));
-                pairs.push(("client_assertion_type", assertion::ASSERTION_TYPE));
-                pairs.push(("client_assertion", ""));
-                None
-            }
-        };
+        let authorization = self.credentials.authenticate(self.auth, &mut pairs);
         HttpRequest {
             url: self.endpoint.href.clone(),
             authorization,
