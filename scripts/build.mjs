@@ -81,8 +81,14 @@ for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "br
   copyFileSync(join(entries, file), join(out, file));
 }
 // The JavaScript half of the API, which drives the core's Session over fetch.
-for (const file of ["client.js", "flight.js", "http.js", "signing.js", "store.js", "stores.js", "verify.js", "webcrypto.js"]) {
+for (const file of ["client.js", "flight.js", "http.js", "introspection.js", "signing.js", "store.js", "stores.js", "verify.js", "webcrypto.js"]) {
   copyFileSync(join(root, "src", "js", file), join(out, file));
+}
+// The framework adapters (client-credentials/express, /fastify, /hono) and their types, as they are:
+// they import the runtime's entry as `#verify`, which package.json `imports` maps.
+mkdirSync(join(out, "adapters"));
+for (const file of readdirSync(join(root, "src", "js", "adapters"))) {
+  copyFileSync(join(root, "src", "js", "adapters", file), join(out, "adapters", file));
 }
 // The same declarations for `require`: TypeScript reads a .d.cts as CommonJS.
 copyFileSync(join(entries, "index.d.ts"), join(out, "index.d.cts"));

@@ -7,4 +7,5 @@ await init({ module_or_path: new URL("./client_credentials_bg.wasm", import.meta
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
 export { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
+export { introspectToken } from "./introspection.js";
 export { cacheStore, kvStore, redisStore } from "./stores.js";

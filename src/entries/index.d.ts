@@ -459,19 +459,75 @@ export interface AuthorizeRequestOptions extends VerifyJwtOptions {
    * `use_dpop_nonce` with a `DPoP-Nonce` header. An accepted proof is refused if sent again (its `htu` and `jti`).
    */
   dpop?: { maxAgeSeconds?: number; nonce?: string };
+  /**
+   * Token introspection (RFC 7662): a token that is not a JWT (an opaque one), or every token with `always`
+   * (Keycloak's lightweight access tokens, or to see revocations), is checked by asking the authorization server.
+   * Without `issuer` or `introspectionEndpoint` of its own, it asks `issuer`. An inactive token gets 401
+   * `invalid_token`; an active answer's claims are checked as a JWT's (`iss`, `aud`, `azp`, times), then the roles
+   * and scopes. Active answers are kept up to `min(exp, cacheSeconds)`.
+   */
+  introspection?: IntrospectionSettings;
 }
 
+/** `authorizeRequest`'s `introspection` option. */
+export type IntrospectionSettings = { introspectionEndpoint?: string; issuer?: string } & IntrospectCommonOptions &
+  ClientAuthOptions & {
+    /** Seconds an active answer stands in for asking again, 0 to 3600, default 60: a revoked token is refused at most this late. */
+    cacheSeconds?: number;
+    /** Introspect every token, a JWT too; default only tokens that are not JWTs. */
+    always?: boolean;
+  };
+
+interface IntrospectCommonOptions {
+  clientId: string;
+  /** Limit for the whole exchange, body included, in milliseconds. Default 10000. */
+  timeoutMs?: number;
+  /** Aborts the request; the promise then rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal;
+  /** Allow plain http to a non-loopback host. The secret then crosses the network unencrypted. */
+  allowInsecureHttp?: boolean;
+}
+
+/**
+ * `introspectToken`'s options: the introspection endpoint, or the issuer whose metadata names it
+ * (`introspection_endpoint`), and the client's authentication, any method a token request takes.
+ */
+export type IntrospectOptions = (({ introspectionEndpoint: string; issuer?: undefined } | { issuer: string; introspectionEndpoint?: undefined }) &
+  IntrospectCommonOptions) &
+  ClientAuthOptions;
+
+/** The introspection endpoint's answer (RFC 7662 §2.2): the token's claims when active; nothing else when not. */
+export type Introspection<P extends JwtPayload = JwtPayload> = ({ active: true } & P) | { active: false };
+
+/**
+ * Asks the authorization server whether `token` is active (RFC 7662 §2). Rejects as a token request does
+ * (`ERR_OAUTH`, `ERR_HTTP`, `ERR_NETWORK`, `ERR_TIMEOUT`, ...).
+ */
+export function introspectToken<P extends JwtPayload = JwtPayload>(token: string, options: IntrospectOptions): Promise<Introspection<P>>;
+
 export type AuthorizeResult<P extends JwtPayload = JwtPayload> =
-  | { ok: true; header: JwtHeader & { alg: JwsAlgorithm }; payload: P; token: string }
+  | {
+      ok: true;
+      /** The JWT's header; undefined for an introspected token. */
+      header: (JwtHeader & { alg: JwsAlgorithm }) | undefined;
+      /** The JWT's claims, or the introspection answer's. */
+      payload: P;
+      token: string;
+      /** For an introspected token: the introspection answer. */
+      active?: { active: true } & P;
+    }
   | {
       ok: false;
       /**
        * 401 (missing or invalid token; a DPoP-bound token as Bearer or an unbound one as DPoP; a missing or invalid
-       * DPoP proof, `invalid_dpop_proof`), 400 (malformed Authorization), 403 (missing role or scope), 503 (keys unavailable).
+       * DPoP proof, `invalid_dpop_proof`; an inactive introspected token), 400 (malformed Authorization), 403 (missing
+       * role or scope), 503 (keys unavailable, or introspection failed).
        */
       status: 400 | 401 | 403 | 503;
       /** A ready response with `WWW-Authenticate` (RFC 6750 §3; the `DPoP` scheme with `algs` for DPoP, RFC 9449 §7.1); it never echoes the token or proof. */
       response: Response;
+      /** For a 503: the error that made it. */
+      cause?: ClientCredentialsError;
     };
 
 /**

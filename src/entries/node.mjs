@@ -8,4 +8,5 @@ initSync({ module: readFileSync(new URL("./client_credentials_bg.wasm", import.m
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
 export { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
+export { introspectToken } from "./introspection.js";
 export { cacheStore, kvStore, redisStore } from "./stores.js";

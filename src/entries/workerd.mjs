@@ -9,4 +9,5 @@ initSync({ module: wasm });
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
 export { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
+export { introspectToken } from "./introspection.js";
 export { cacheStore, kvStore, redisStore } from "./stores.js";

@@ -10,6 +10,7 @@
 import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
 import { GAVE_UP, within } from "./flight.js";
 import { send } from "./http.js";
+import { introspect, introspectionFailures, introspectorFor } from "./introspection.js";
 import { sharedKeySet } from "./store.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
@@ -317,6 +318,9 @@ function strings(value) {
 /** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case), spaces, a b64token. */
 const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i;
 
+/** The schemes this resource server takes, however the rest of the header reads. */
+const OUR_SCHEME = /^(Bearer|DPoP)(?: |$)/i;
+
 /** What `error_description` says for each failure: fixed texts, so a response never echoes the token or the server's configuration. */
 const DESCRIPTIONS = {
   ERR_INVALID_JWT: "the access token is not a well-formed JWT",
@@ -329,12 +333,17 @@ const DESCRIPTIONS = {
 
 /**
  * Checks the bearer token of a fetch API `Request` (RFC 6750 §2.1) with
- * `verifyJwt`, then the realm roles, client roles and scopes the options
- * require (all of them). Resolves to `{ ok: true, header, payload, token }`
- * or `{ ok: false, status, response }`, `response` a ready `Response`: 401
- * (`invalid_token`, or no error code when the request carried no token,
- * RFC 6750 §3.1), 400 `invalid_request` for a malformed Authorization
- * header, 403 `insufficient_scope`, 503 when the key set can't be fetched.
+ * `verifyJwt` (or, with `introspection`, by asking the authorization
+ * server, RFC 7662), then the realm roles, client roles and scopes the
+ * options require (all of them). Resolves to `{ ok: true, header, payload,
+ * token }` (and `active`, the introspection answer, for an introspected
+ * token) or `{ ok: false, status, response }`, `response` a ready
+ * `Response`: 401 (`invalid_token`, or no error code when the request
+ * carried no token or another scheme's credentials, RFC 6750 §3.1), 400
+ * `invalid_request` for a malformed Bearer or DPoP header (the error in
+ * `WWW-Authenticate` too, §3), 403 `insufficient_scope`, 503 (with the
+ * error as `cause`) when the key set can't be fetched or the token can't
+ * be introspected.
  * `realm` (optional) names the protection space in the challenge.
  * Bad options reject with ERR_INVALID_OPTIONS.
  */
@@ -345,24 +354,31 @@ export async function authorizeRequest(request, options) {
     throw verifyError(OPTIONS, "realm must be a string without quotes, backslashes or control characters");
   }
   const dpopOptions = proofOptions(options?.dpop);
+  const introspector = introspectorFor(options);
   const authorization = request?.headers?.get?.("authorization");
-  if (authorization == null) return refusal(realm)(401);
+  // RFC 6750 §3.1: a request without credentials, or with another scheme's, gets the bare challenge.
+  const scheme = authorization == null ? null : OUR_SCHEME.exec(authorization);
+  if (scheme === null) return refusal(realm)(401);
   const match = AUTHORIZATION.exec(authorization);
-  if (match === null) return refusal(realm)(400, "invalid_request", "the Authorization header is not `Bearer <token>` or `DPoP <token>`");
+  if (match === null) return refusal(realm, scheme[1].toLowerCase() === "dpop")(400, "invalid_request", "the Authorization header is not `Bearer <token>` or `DPoP <token>`");
   const dpop = match[1].toLowerCase() === "dpop";
   // A refusal answers in the scheme the request used (RFC 9449 §7.1).
   const deny = refusal(realm, dpop);
   const token = match[2];
   let verified;
   try {
-    verified = await verifyJwt(token, options);
+    verified = await (introspector === undefined ? verifyJwt(token, options) : checkToken(token, options, introspector));
   } catch (e) {
     if (e?.code === "ERR_INVALID_OPTIONS" || e?.name !== "ClientCredentialsError") throw e;
     // The claim's name is the core's (iss, aud, ...), never the token's text.
     const description = e.code === "ERR_JWT_CLAIM" ? `the access token's ${e.claim} is not accepted` : DESCRIPTIONS[e.code];
-    if (description === undefined) return deny(503, "temporarily_unavailable", "the issuer's keys could not be fetched");
+    if (description === undefined) {
+      const refused = deny(503, "temporarily_unavailable", introspectionFailures.has(e) ? "the token could not be introspected" : "the issuer's keys could not be fetched");
+      return { ...refused, cause: e };
+    }
     return deny(401, "invalid_token", description);
   }
+  if (verified === null) return deny(401, "invalid_token", "the access token is not active");
   const { payload } = verified;
   // RFC 9449 §7.1: a token bound to a key (cnf.jkt) is accepted only as DPoP, with a proof by that key;
   // an unbound one only as Bearer, so a downgrade either way is refused.
@@ -381,7 +397,25 @@ export async function authorizeRequest(request, options) {
     if (!has(clientRoles(payload, client), roles)) return deny(403, "insufficient_scope", "a required client role is missing");
   }
   if (!has(scopes(payload), wanted.scopes)) return deny(403, "insufficient_scope", "a required scope is missing", wanted.scopes.join(" "));
-  return { ok: true, header: verified.header, payload, token };
+  const granted = { ok: true, header: verified.header, payload, token };
+  if (verified.active !== undefined) granted.active = verified.active;
+  return granted;
+}
+
+/**
+ * With the `introspection` option: the authorization server's word on a
+ * token that is not a JWT (the core could not read it as one), or on every
+ * token with `always`; else `verifyJwt`. Null for a token it calls inactive.
+ */
+async function checkToken(token, options, introspector) {
+  if (!introspector.always) {
+    try {
+      return await verifyJwt(token, options);
+    } catch (e) {
+      if (e?.code !== "ERR_INVALID_JWT") throw e;
+    }
+  }
+  return introspect(introspector, token, verifierFor(options), nowMs(options));
 }
 
 /** The proofs accepted lately in this isolate (made on first use, once the wasm is ready), so a replayed one is refused. */
@@ -458,7 +492,7 @@ const refusal = (realm, dpop) => (status, error, description, scope, extra) => {
   const scheme = dpop ? "DPoP" : "Bearer";
   const challenge = params.length ? `${scheme} ${params.join(", ")}` : scheme;
   const headers = { "content-type": "application/json", "cache-control": "no-store" };
-  if (status === 401 || status === 403) headers["www-authenticate"] = challenge;
+  if (status < 500) headers["www-authenticate"] = challenge;
   Object.assign(headers, extra);
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
   return { ok: false, status, response: new Response(body, { status, headers }) };

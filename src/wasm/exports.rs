@@ -192,20 +192,73 @@ impl KeyOptions {
     }
 }
 
+/// Which endpoint of the authorization server a [`ClientConfig`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// The token endpoint (RFC 6749 §3.2): `tokenUrl`.
+    Token,
+    /// The introspection endpoint (RFC 7662 §2): `introspectionEndpoint`.
+    Introspection,
+}
+
+impl Purpose {
+    /// The option that names the endpoint.
+    pub(crate) fn option(self) -> &'static str {
+        match self {
+            Purpose::Token => "tokenUrl",
+            Purpose::Introspection => "introspectionEndpoint",
+        }
+    }
+
+    /// The endpoint's member in the server's metadata (RFC 8414 §2).
+    pub(crate) fn metadata_member(self) -> &'static str {
+        match self {
+            Purpose::Token => "token_endpoint",
+            Purpose::Introspection => "introspection_endpoint",
+        }
+    }
+}
+
+/// Options of a token request that an introspection request has no use
+/// for: passing one is a mistake worth naming.
+const NOT_FOR_INTROSPECTION: [&str; 7] = [
+    "tokenUrl",
+    "scope",
+    "audience",
+    "resource",
+    "extraParams",
+    "dpop",
+    "refreshSkewSeconds",
+];
+
 impl ClientConfig {
-    pub(crate) fn read(options: &Options) -> Result<Self, Error> {
+    pub(crate) fn read(options: &Options, purpose: Purpose) -> Result<Self, Error> {
         let allow_insecure_http = options.bool("allowInsecureHttp")?;
-        let (endpoint, issuer) = match (options.string("tokenUrl")?, options.string("issuer")?) {
+        if purpose == Purpose::Introspection {
+            if let Some(name) = NOT_FOR_INTROSPECTION
+                .iter()
+                .find(|name| options.get(name).is_some())
+            {
+                return Err(Error::options(format!(
+                    "{name} does not apply to token introspection; pass introspectionEndpoint or issuer, clientId and the client's credentials"
+                )));
+            }
+        }
+        let option = purpose.option();
+        let (endpoint, issuer) = match (options.string(option)?, options.string("issuer")?) {
             (Some(_), Some(_)) => {
-                return Err(Error::options("pass either tokenUrl or issuer, not both"))
+                return Err(Error::options(format!(
+                    "pass either {option} or issuer, not both"
+                )))
             }
             (None, None) => {
-                return Err(Error::options(
-                    "tokenUrl is required (or issuer, to find the token endpoint by discovery)",
-                ))
+                return Err(Error::options(format!(
+                    "{option} is required (or issuer, to find the {} by discovery)",
+                    purpose.metadata_member().replace('_', " ")
+                )))
             }
             (Some(url), None) => (
-                parse_url("tokenUrl", &url)?.check("tokenUrl", allow_insecure_http)?,
+                parse_url(option, &url)?.check(option, allow_insecure_http)?,
                 None,
             ),
             (None, Some(issuer)) => {

@@ -18,14 +18,18 @@ use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
 use crate::oauth::assertion::{self, JTI_BYTES};
+use crate::oauth::introspection;
 use crate::oauth::{
     discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
     TokenRequest,
 };
 use crate::store::{self, StoreOptions, StoreShape};
-use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options};
+use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options, Purpose};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
+
+/// `introspectToken`'s option names, for [`crate::wasm::host::options_json`].
+const INTROSPECTION_OPTIONS: &str = "introspectionEndpoint,issuer,clientId,clientSecret,authMethod,timeoutMs,allowInsecureHttp,basicEncoding,signingAlg,keyId,assertionAudience,cacheSeconds,always,tokenUrl,scope,audience,resource,extraParams,dpop,refreshSkewSeconds";
 
 /// Validated options, the discovered endpoint and the cache. See the
 /// module docs.
@@ -52,6 +56,17 @@ pub struct Session {
     /// With the `store` option: its timeout and the token's identity
     /// ([`store::identity`]).
     shared: Option<(u32, String)>,
+    /// For a session that introspects tokens ([`Session::introspector`])
+    /// rather than requesting them.
+    introspection: Option<Introspection>,
+}
+
+/// An introspecting session's own options.
+struct Introspection {
+    /// `cacheSeconds`: how long an active answer stands.
+    cache_seconds: u32,
+    /// `always`: introspect every token, a JWT too.
+    always: bool,
 }
 
 /// How many signed JWTs a session remembers to redact: a token request's
@@ -80,7 +95,7 @@ impl Session {
         } else {
             DEFAULT_SKEW_SECONDS
         };
-        let config = ClientConfig::read(&reader).map_err(to_js)?;
+        let config = ClientConfig::read(&reader, Purpose::Token).map_err(to_js)?;
         if config.keys.dpop && !cached && reader.bool("dpop").unwrap_or(false) {
             return Err(to_js(Error::options(
                 "dpop: true makes a key pair that only a TokenClient keeps, and a DPoP token is useless without it; use a TokenClient, or pass dpop: { privateKey, publicKey } and keep the pair",
@@ -110,7 +125,47 @@ impl Session {
             dpop: None,
             signed: Vec::new(),
             shared,
+            introspection: None,
         })
+    }
+
+    /// A session for the introspection endpoint (RFC 7662), from
+    /// `introspectToken`'s options: `introspectionEndpoint` or `issuer`,
+    /// `clientId` and the client's credentials as for a token request, and
+    /// for `authorizeRequest` `cacheSeconds` and `always`.
+    pub fn introspector(options: JsValue) -> Result<Session, JsValue> {
+        let reader = Options::read(
+            &options,
+            &JsValue::from_str(INTROSPECTION_OPTIONS),
+            "introspection expects an options object ({ issuer or introspectionEndpoint, clientId, clientSecret, ... })",
+        )
+        .map_err(to_js)?;
+        let config = ClientConfig::read(&reader, Purpose::Introspection).map_err(to_js)?;
+        let introspection = Introspection {
+            cache_seconds: introspection::cache_seconds(
+                reader.number("cacheSeconds").map_err(to_js)?,
+            )
+            .map_err(to_js)?,
+            always: reader.bool("always").map_err(to_js)?,
+        };
+        Ok(Session {
+            config,
+            discovered: None,
+            secrets: None,
+            cache: TokenCache::new(DEFAULT_SKEW_SECONDS),
+            assertion_header: None,
+            dpop: None,
+            signed: Vec::new(),
+            shared: None,
+            introspection: Some(introspection),
+        })
+    }
+
+    /// For an introspecting session, whether every token is introspected
+    /// (`always`), not only those that are not JWTs.
+    #[wasm_bindgen(getter)]
+    pub fn always(&self) -> bool {
+        self.introspection.as_ref().is_some_and(|i| i.always)
     }
 
     /// With the `store` option, the limit for each store call in
@@ -294,8 +349,10 @@ impl Session {
     ) -> Result<bool, JsValue> {
         let issuer = self.config.issuer.as_deref().unwrap_or_default();
         let response = response(status, meta, body);
-        let found = discovery::parse_metadata(&response, issuer).map_err(to_js)?;
-        let Some(token_endpoint) = found else {
+        let purpose = self.purpose();
+        let (member, option) = (purpose.metadata_member(), purpose.option());
+        let found = discovery::metadata_member(&response, issuer, member, option).map_err(to_js)?;
+        let Some(found_url) = found else {
             if index + 1 < discovery::metadata_urls(issuer).len() {
                 return Ok(false);
             }
@@ -305,15 +362,10 @@ impl Session {
                 hints: Default::default(),
             }));
         };
-        let endpoint =
-            crate::wasm::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
-                .and_then(|e| {
-                    e.check(
-                        "the metadata's token_endpoint",
-                        self.config.allow_insecure_http,
-                    )
-                })
-                .map_err(to_js)?;
+        let name = format!("the metadata's {member}");
+        let endpoint = crate::wasm::exports::parse_url(&name, &found_url)
+            .and_then(|e| e.check(&name, self.config.allow_insecure_http))
+            .map_err(to_js)?;
         self.discovered = Some(TokenRequest {
             endpoint,
             ..self.config.request.clone()
@@ -340,22 +392,7 @@ impl Session {
         let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
         let form = http.form.as_ref().map_or("", |f| f.expose());
         let now_s = seconds(now_ms);
-        let assertion = match &self.assertion_header {
-            Some(header) if request.auth.is_jwt() => {
-                let audience = (self.config.keys.audience.as_deref())
-                    .or(self.config.issuer.as_deref())
-                    .unwrap_or(&request.endpoint.href);
-                let claims =
-                    assertion::claims(&request.credentials.client_id, audience, now_s, &jti());
-                assertion::signing_input(header, &claims)
-            }
-            _ if request.auth.is_jwt() => {
-                return Err(to_js(Error::options(
-                    "the client assertion's key has not been imported",
-                )))
-            }
-            _ => String::new(),
-        };
+        let assertion = self.assertion_input(request, now_s)?;
         let proof = self.proof_input(
             &ProofRequest {
                 method: "POST",
@@ -448,22 +485,77 @@ impl Session {
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
         // The secrets depend on the credentials only, not on the endpoint.
-        let config = &self.config;
-        let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
-        let secrets: Vec<&str> = secrets
-            .iter()
-            .chain(&self.signed)
-            .map(String::as_str)
-            .collect();
         let dpop = self.dpop.is_some();
+        let auth = self.config.request.auth;
+        let secrets = self.secrets();
         let token =
             parse_token_response_with(&response(status, meta, body), now_ms, &secrets, dpop)
-                .map_err(|e| to_js(advise(e, self.config.request.auth)))?;
+                .map_err(|e| to_js(advise(e, auth)))?;
         self.cache.store(Entry {
             obtained_at_ms: now_ms,
             expires_at_ms: token.expires_at_ms,
         });
         Ok(token_to_js(&token))
+    }
+
+    /// The introspection request for `token` at `now_ms` (RFC 7662 §2.1),
+    /// in [`Session::token_request`]'s shape: `url \n authorization \n form
+    /// \n assertion \n` (no DPoP proof).
+    #[wasm_bindgen(js_name = introspectionRequest)]
+    pub fn introspection_request(&self, token: JsValue, now_ms: f64) -> Result<String, JsValue> {
+        let token = token.as_string().filter(|t| !t.is_empty()).ok_or_else(|| {
+            to_js(Error::options(
+                "introspectToken expects the token as a non-empty string",
+            ))
+        })?;
+        let request = self.request().ok_or_else(|| {
+            to_js(Error::options(
+                "the introspection endpoint is not known yet; discovery has not run",
+            ))
+        })?;
+        let http = introspection::request(
+            &request.endpoint,
+            &request.credentials,
+            request.auth,
+            &token,
+        );
+        let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
+        let form = http.form.as_ref().map_or("", |f| f.expose());
+        let assertion = self.assertion_input(request, seconds(now_ms))?;
+        Ok(format!(
+            "{}\n{authorization}\n{form}\n{assertion}\n",
+            http.url
+        ))
+    }
+
+    /// Reads the introspection endpoint's answer about `token`, received at
+    /// `now_ms`: `until \n claims`, where `claims` is the response's JSON
+    /// object and `until` the epoch milliseconds up to which an active
+    /// answer may be reused ([`introspection::cached_until_ms`]), empty for
+    /// an inactive token. A refusal is the error, without the client's
+    /// secrets or the token.
+    #[wasm_bindgen(js_name = acceptIntrospection)]
+    pub fn accept_introspection(
+        &mut self,
+        status: u16,
+        meta: &str,
+        body: &[u8],
+        token: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        let cache_seconds = self.introspection.as_ref().map_or(0, |i| i.cache_seconds);
+        let mut secrets = self.secrets();
+        secrets.push(token);
+        let found = introspection::parse_response(&response(status, meta, body), &secrets)
+            .map_err(to_js)?;
+        if !found.active {
+            return Ok(format!("\n{}", found.claims));
+        }
+        // Whole milliseconds: formatting an f64 would pull core's float
+        // printing into the wasm (about 10 KB gzip).
+        let until =
+            introspection::cached_until_ms(now_ms, found.exp, cache_seconds).max(0.0) as u64;
+        Ok(format!("{until}\n{}", found.claims))
     }
 
     /// Whether the cached token may be used at `now_ms`.
@@ -478,6 +570,45 @@ impl Session {
 }
 
 impl Session {
+    /// The endpoint this session talks to.
+    fn purpose(&self) -> Purpose {
+        match self.introspection {
+            Some(_) => Purpose::Introspection,
+            None => Purpose::Token,
+        }
+    }
+
+    /// The signing input of a new client assertion for `request` at
+    /// `now_s`, for a JWT method; empty for the others.
+    fn assertion_input(&self, request: &TokenRequest, now_s: u64) -> Result<String, JsValue> {
+        match &self.assertion_header {
+            Some(header) if request.auth.is_jwt() => {
+                let audience = (self.config.keys.audience.as_deref())
+                    .or(self.config.issuer.as_deref())
+                    .unwrap_or(&request.endpoint.href);
+                let claims =
+                    assertion::claims(&request.credentials.client_id, audience, now_s, &jti());
+                Ok(assertion::signing_input(header, &claims))
+            }
+            _ if request.auth.is_jwt() => Err(to_js(Error::options(
+                "the client assertion's key has not been imported",
+            ))),
+            _ => Ok(String::new()),
+        }
+    }
+
+    /// The strings no error may quote: the client's secrets and the
+    /// latest signed JWTs, made once per session.
+    fn secrets(&mut self) -> Vec<&str> {
+        let config = &self.config;
+        let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
+        secrets
+            .iter()
+            .chain(&self.signed)
+            .map(String::as_str)
+            .collect()
+    }
+
     /// The signing input of a DPoP proof, with the server's latest nonce;
     /// empty without DPoP.
     fn proof_input(

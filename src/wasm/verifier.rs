@@ -69,6 +69,20 @@ impl JwtVerifier {
     }
 }
 
+#[wasm_bindgen]
+impl JwtVerifier {
+    /// Checks the claims of an active introspection answer (the JSON
+    /// object `acceptIntrospection` handed out) at `now_ms`, by the rules
+    /// of a JWT's ([`Verifier::check_introspected`]); throws the claim's
+    /// error.
+    #[wasm_bindgen(js_name = checkIntrospected)]
+    pub fn check_introspected(&self, claims: &str, now_ms: f64) -> Result<(), JsValue> {
+        self.inner
+            .check_introspected(claims, now_ms / 1000.0)
+            .map_err(to_js)
+    }
+}
+
 fn policy(options: &JsValue) -> Result<Policy, Error> {
     let names = JsValue::from_str(VERIFY_OPTIONS);
     let o = Options::read(

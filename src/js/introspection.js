@@ -1,0 +1,104 @@
+// introspectToken and authorizeRequest's `introspection` option: token
+// introspection (RFC 7662), the core's introspecting Session driven over
+// src/js/http.js (through client.js's exchange, so discovery and every
+// client authentication method work as for a token request).
+//
+// The core builds the request, reads the answer, says until when an active
+// answer may stand in for asking again, and checks the claims. What stays
+// here is awaiting, and keeping those answers in a bounded map.
+import { Session, verifyError } from "./client_credentials.js";
+import { exchange, keysFor } from "./client.js";
+
+const OPTIONS = 1;
+
+/**
+ * Asks the authorization server whether `token` is active (RFC 7662 §2).
+ * Options: `introspectionEndpoint` or `issuer` (discovery names
+ * `introspection_endpoint`), `clientId` and the client's credentials as for
+ * a token request. Resolves to the server's answer, `{ active: true,
+ * ...claims }`, or `{ active: false }`; rejects as a token request does
+ * (ERR_OAUTH, ERR_HTTP, ERR_NETWORK, ...).
+ */
+export async function introspectToken(token, options) {
+  const session = Session.introspector(options);
+  try {
+    const { claims } = read(await ask(session, keysFor(session, options), token));
+    return JSON.parse(claims);
+  } finally {
+    session.free();
+  }
+}
+
+/** One introspection request and its answer, as the core reads it: `until \n claims`. */
+async function ask(session, keys, token) {
+  const response = await exchange(session, keys, (now) => session.introspectionRequest(token, now));
+  return session.acceptIntrospection(response.status, response.meta, response.body, token, Date.now());
+}
+
+/** `acceptIntrospection`'s text as `{ until, claims }`; `until` undefined for an inactive token. */
+function read(text) {
+  const cut = text.indexOf("\n");
+  return { until: cut === 0 ? undefined : Number(text.slice(0, cut)), claims: text.slice(cut + 1) };
+}
+
+/** Most answers kept per `introspection` options object; past that, the least recently used goes. */
+const MAX_CACHED = 1000;
+
+/** The introspector of each `introspection` options object: made once, so discovery runs once and the answers are shared. */
+const introspectors = new WeakMap();
+
+/** Errors that came from introspecting, so a refusal can say so. */
+export const introspectionFailures = new WeakSet();
+
+/**
+ * The introspector `authorizeRequest`'s options ask for, or undefined
+ * without `introspection`; its options are checked here, before any token
+ * is read. Without `issuer` or `introspectionEndpoint` of its own, it asks
+ * the issuer the tokens come from.
+ */
+export function introspectorFor(options) {
+  const given = options?.introspection;
+  if (given === undefined) return undefined;
+  if (given === null || typeof given !== "object" || Array.isArray(given)) {
+    throw verifyError(OPTIONS, "introspection must be an object: { clientId, clientSecret, cacheSeconds, always, ... }");
+  }
+  let found = introspectors.get(given);
+  if (found === undefined) {
+    const settings = given.issuer === undefined && given.introspectionEndpoint === undefined ? { ...given, issuer: options.issuer } : given;
+    const session = Session.introspector(settings);
+    found = { session, settings, keys: undefined, always: session.always, answers: new Map() };
+    introspectors.set(given, found);
+  }
+  return found;
+}
+
+/**
+ * What the authorization server says of `token` (`{ header, payload,
+ * active }`), from a kept answer or a new one, its claims checked by
+ * `verifier` at `now` on every use; null when the token is not active.
+ */
+export async function introspect(introspector, token, verifier, now) {
+  const { answers } = introspector;
+  let answer = answers.get(token);
+  if (answer !== undefined && answer.until > now) {
+    // The most recently used goes last, so the first is the one to drop.
+    answers.delete(token);
+    answers.set(token, answer);
+  } else {
+    if (answer !== undefined) answers.delete(token);
+    try {
+      answer = read(await ask(introspector.session, (introspector.keys ??= keysFor(introspector.session, introspector.settings)), token));
+    } catch (e) {
+      if (e !== null && typeof e === "object") introspectionFailures.add(e);
+      throw e;
+    }
+    if (answer.until === undefined) return null;
+  }
+  verifier.checkIntrospected(answer.claims, now);
+  if (answer.until > now && !answers.has(token)) {
+    if (answers.size >= MAX_CACHED) answers.delete(answers.keys().next().value);
+    answers.set(token, answer);
+  }
+  const payload = JSON.parse(answer.claims);
+  return { header: undefined, payload, active: payload };
+}
