@@ -10,19 +10,15 @@
 // `{ azp, alg, roles, active }` from the `auth` the adapter set, and an
 // error handler answers 500 `{ name, code }` with the error it received.
 
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SignJWT, exportJWK } from "jose";
 import { listen } from "../../scripts/net.mjs";
 
-/** What a route answers: the parts of `auth` the tests look at. */
-export const summary = (auth) => ({
-  azp: auth.payload.azp,
-  alg: auth.header?.alg ?? null,
-  roles: auth.payload.resource_access?.["archive-api"]?.roles ?? [],
-  active: auth.active?.active ?? null,
-  jkt: auth.payload.cnf?.jkt ?? null,
-});
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const failure = (err) => ({ name: err?.name, code: err?.code, message: err?.message });
+import { failure, honoRoutes, summary } from "./fixtures/hono-app.mjs";
 
 /** Starts `app` (a node:http server) on a loopback port. */
 async function serve(server) {
@@ -66,17 +62,7 @@ async function fastifyApp(Fastify, authorize, routes) {
   return serve(app.server);
 }
 
-/** Hono 4 in Node (@hono/node-server): `/api/*` with app.use, the other routes guarded one by one. */
-export function honoRoutes(Hono, authorize, routes) {
-  const app = new Hono();
-  const [api, ...rest] = Object.entries(routes);
-  app.use(`${api[0]}/*`, authorize(api[1]));
-  app.get(`${api[0]}/archives`, (c) => c.json(summary(c.get("auth"))));
-  for (const [path, options] of rest) app.get(path, authorize(options), (c) => c.json(summary(c.get("auth"))));
-  app.onError((err, c) => c.json(failure(err), 500));
-  return app;
-}
-
+/** Hono 4 in Node (@hono/node-server). */
 async function honoApp(routes) {
   const [{ Hono }, { getRequestListener }, { authorize }] = await Promise.all([import("hono"), import("@hono/node-server"), import("client-credentials/hono")]);
   const app = honoRoutes(Hono, authorize, routes);
@@ -91,7 +77,55 @@ export const APPS = {
   "fastify 5": async (routes) => fastifyApp((await import("fastify")).default, (await import("client-credentials/fastify")).authorize, routes),
   "fastify 4": async (routes) => fastifyApp((await import("fastify4")).default, (await import("client-credentials/fastify")).authorize, routes),
   "hono 4 (node)": honoApp,
+  "hono 4 (workerd)": honoWorker,
 };
+
+/**
+ * Hono 4 in workerd: fixtures/hono-worker.mjs bundled as wrangler bundles it,
+ * against the packed package (so `client-credentials/hono` and its `#verify`
+ * resolve through the `workerd` condition), served by workerd from npm.
+ */
+async function honoWorker(routes) {
+  const { installedPackage, runtimeBinary, serveWorkerd, bundleWorker } = await import("../runtimes/support/harness.mjs");
+  const project = installedPackage();
+  // The worker's own dependency, as its project would have it installed.
+  symlinkSync(join(ROOT, "node_modules", "hono"), join(project.dir, "node_modules", "hono"));
+  const dir = join(project.dir, "worker");
+  const fixtures = join(ROOT, "tests", "frameworks", "fixtures");
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(fixtures, "hono-app.mjs"), join(dir, "hono-app.mjs"));
+  const bundle = await bundleWorker(project, join(fixtures, "hono-worker.mjs"), dir);
+  const inputs = Object.keys(bundle.metafile.inputs);
+  if (!inputs.some((p) => p.endsWith("client-credentials/dist/workerd.mjs"))) throw new Error(`the bundle did not take dist/workerd.mjs:\n${inputs.join("\n")}`);
+  const capnp = (s) => s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
+  writeFileSync(join(dir, "config.capnp"), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "api", worker = .api),
+    # Test-only: Keycloak listens on 127.0.0.1, which workerd's default network refuses.
+    (name = "loopback-allowed", network = (allow = ["public", "local"])),
+  ],
+  sockets = [(name = "api", address = "127.0.0.1:0", http = (), service = "api")],
+);
+const api :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
+    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [(name = "ROUTES", text = "${capnp(JSON.stringify(routes))}")],
+  globalOutbound = "loopback-allowed",
+);
+`);
+  const server = serveWorkerd(runtimeBinary("workerd"), dir, ["api"]);
+  const ports = await server.ready;
+  return {
+    url: (path) => `http://127.0.0.1:${ports.api}${path}`,
+    close: async () => {
+      server.child.kill();
+    },
+  };
+}
 
 /** A DPoP proof (RFC 9449 §4.2) for `method` `url` by `pair`, bound to `token`. */
 export async function proof(pair, method, url, token) {
