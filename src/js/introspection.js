@@ -8,6 +8,7 @@
 // here is awaiting, and keeping those answers in a bounded map.
 import { Session, verifyError } from "./client_credentials.js";
 import { exchange, keysFor } from "./client.js";
+import { GAVE_UP, within } from "./flight.js";
 
 const OPTIONS = 1;
 
@@ -66,10 +67,35 @@ export function introspectorFor(options) {
   if (found === undefined) {
     const settings = given.issuer === undefined && given.introspectionEndpoint === undefined ? { ...given, issuer: options.issuer } : given;
     const session = Session.introspector(settings);
-    found = { session, settings, keys: undefined, always: session.always, answers: new Map() };
+    found = { session, settings, keys: undefined, always: session.always, answers: new Map(), flights: new Map() };
     introspectors.set(given, found);
   }
   return found;
+}
+
+/**
+ * The server's answer about `token`: concurrent callers with the same token
+ * share one request, each waiting for someone else's no longer than it can
+ * take (as TokenClient's callers do; flight.js), then asking itself.
+ */
+function asked(introspector, token) {
+  const { flights, session } = introspector;
+  const start = () => {
+    const keys = (introspector.keys ??= keysFor(session, introspector.settings));
+    const promise = ask(session, keys, token).then(read, (e) => {
+      if (e !== null && typeof e === "object") introspectionFailures.add(e);
+      throw e;
+    });
+    flights.set(token, promise);
+    const settle = () => {
+      if (flights.get(token) === promise) flights.delete(token);
+    };
+    promise.then(settle, settle);
+    return promise;
+  };
+  const flight = flights.get(token);
+  if (flight === undefined) return start();
+  return within(flight, session.joinLimitMs).then((answer) => (answer === GAVE_UP ? start() : answer));
 }
 
 /**
@@ -86,12 +112,7 @@ export async function introspect(introspector, token, verifier, now) {
     answers.set(token, answer);
   } else {
     if (answer !== undefined) answers.delete(token);
-    try {
-      answer = read(await ask(introspector.session, (introspector.keys ??= keysFor(introspector.session, introspector.settings)), token));
-    } catch (e) {
-      if (e !== null && typeof e === "object") introspectionFailures.add(e);
-      throw e;
-    }
+    answer = await asked(introspector, token);
     if (answer.until === undefined) return null;
   }
   verifier.checkIntrospected(answer.claims, now);

@@ -92,10 +92,12 @@ pub fn parse_response(res: &HttpResponse, secrets: &[&str]) -> Result<Introspect
     let text = core::str::from_utf8(&res.body).map_err(|_| not_object())?;
     let members = match json::parse_object(text) {
         Ok(members) => members,
-        Err(JsonError::DuplicateKey(k)) => return Err(Error::response(format!(
+        Err(JsonError::DuplicateKey(k)) => {
+            return Err(Error::response(format!(
             "the introspection response has the member \"{}\" twice, so its meaning is ambiguous",
             crate::error::redact(&excerpt(&k), secrets)
-        ))),
+        )))
+        }
         Err(_) => return Err(not_object()),
     };
     let member = |name: &str| members.iter().find(|m| m.name == name);

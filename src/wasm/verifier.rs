@@ -67,10 +67,7 @@ impl JwtVerifier {
             ))
         })
     }
-}
 
-#[wasm_bindgen]
-impl JwtVerifier {
     /// Checks the claims of an active introspection answer (the JSON
     /// object `acceptIntrospection` handed out) at `now_ms`, by the rules
     /// of a JWT's ([`Verifier::check_introspected`]); throws the claim's

@@ -86,7 +86,7 @@ export const APPS = {
  * resolve through the `workerd` condition), served by workerd from npm.
  */
 async function honoWorker(routes) {
-  const { installedPackage, runtimeBinary, serveWorkerd, bundleWorker } = await import("../runtimes/support/harness.mjs");
+  const { installedPackage, runtimeBinary, serveWorkerd, bundleWorker, oneWorkerConfig } = await import("../runtimes/support/harness.mjs");
   const project = installedPackage();
   // The worker's own dependency, as its project would have it installed.
   symlinkSync(join(ROOT, "node_modules", "hono"), join(project.dir, "node_modules", "hono"));
@@ -97,26 +97,7 @@ async function honoWorker(routes) {
   const bundle = await bundleWorker(project, join(fixtures, "hono-worker.mjs"), dir);
   const inputs = Object.keys(bundle.metafile.inputs);
   if (!inputs.some((p) => p.endsWith("client-credentials/dist/workerd.mjs"))) throw new Error(`the bundle did not take dist/workerd.mjs:\n${inputs.join("\n")}`);
-  const capnp = (s) => s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
-  writeFileSync(join(dir, "config.capnp"), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "api", worker = .api),
-    # Test-only: Keycloak listens on 127.0.0.1, which workerd's default network refuses.
-    (name = "loopback-allowed", network = (allow = ["public", "local"])),
-  ],
-  sockets = [(name = "api", address = "127.0.0.1:0", http = (), service = "api")],
-);
-const api :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
-    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
-  ],
-  compatibilityDate = "2025-09-01",
-  bindings = [(name = "ROUTES", text = "${capnp(JSON.stringify(routes))}")],
-  globalOutbound = "loopback-allowed",
-);
-`);
+  writeFileSync(join(dir, "config.capnp"), oneWorkerConfig("api", { ROUTES: JSON.stringify(routes) }));
   const server = serveWorkerd(runtimeBinary("workerd"), dir, ["api"]);
   const ports = await server.ready;
   return {

@@ -123,6 +123,14 @@ describe("authorizeRequest with introspection", () => {
     assert.equal(introspections - before, 2);
   });
 
+  test("concurrent requests with the same token share one introspection", async () => {
+    const o = options();
+    const before = introspections;
+    const results = await Promise.all(Array.from({ length: 8 }, () => authorizeRequest(req(opaque), o)));
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(introspections - before, 1);
+  });
+
   test("a JWT is verified locally unless always is set; then introspected (oidc-provider won't: 503, its error as cause)", async () => {
     const jwt = (await fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, ...basic })).accessToken;
     const audience = `${as.issuer}/account`;

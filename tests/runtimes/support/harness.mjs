@@ -153,6 +153,36 @@ export function serveWorkerd(workerd, dir, sockets) {
 }
 
 /**
+ * A workerd config (capnp text) serving one worker, `name`, from what bundleWorker left in out/, on a loopback
+ * socket of the same name, with text `bindings` (`{ NAME: value }`). Test-only: outbound requests may reach
+ * loopback, where the test's servers listen and workerd's default network refuses.
+ */
+export function oneWorkerConfig(name, bindings) {
+  // A JSON string is a capnp text literal too.
+  const list = Object.entries(bindings).map(([key, value]) => `    (name = "${key}", text = ${JSON.stringify(value)}),`);
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "${name}", worker = .${name}),
+    (name = "loopback-allowed", network = (allow = ["public", "local"])),
+  ],
+  sockets = [(name = "${name}", address = "127.0.0.1:0", http = (), service = "${name}")],
+);
+const ${name} :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
+    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [
+${list.join("\n")}
+  ],
+  globalOutbound = "loopback-allowed",
+);
+`;
+}
+
+/**
  * Bundles `source` as wrangler does (esbuild, conditions workerd > worker > browser, the
  * .wasm import kept as a module of its own) into `dir`/out/worker.mjs, beside the
  * package's .wasm; resolves to esbuild's result (with its metafile).
