@@ -25,18 +25,17 @@ export async function fetchClientCredentialsToken(options) {
 }
 
 /** The keys the options call for (a promise), or undefined when the client authenticates with its secret alone. */
-export function keysFor(session, options) {
+function keysFor(session, options) {
   return session.needsKeys ? importKeys(session, options) : undefined;
 }
 
 /**
- * Discovers the endpoint if the session needs it, then sends the request
- * `build(now)` names (the token request unless told otherwise), signing
- * its client assertion and DPoP proof when it has them, and sending it
- * once more when a DPoP server asks for a nonce; resolves to the raw
- * response.
+ * Discovers the token endpoint if the session needs it, then sends the
+ * token request, signing its client assertion and DPoP proof when it has
+ * them, and sending it once more when a DPoP server asks for a nonce;
+ * resolves to the raw response.
  */
-export async function exchange(session, keys, build = (now) => session.tokenRequest(now)) {
+async function exchange(session, keys) {
   const { signal, timeoutMs } = session;
   const signers = keys === undefined ? undefined : await keys;
   for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
@@ -44,7 +43,7 @@ export async function exchange(session, keys, build = (now) => session.tokenRequ
     if (session.discovered(i, res.status, res.meta, res.body)) break;
   }
   for (let retried = false; ; retried = true) {
-    const [url, authorization, form, assertion, proof] = build(Date.now()).split("\n");
+    const [url, authorization, form, assertion, proof] = session.tokenRequest(Date.now()).split("\n");
     const [signed, dpop] = signers === undefined ? [""] : await Promise.all([
       assertion && sign(session, signers.client, assertion),
       proof && sign(session, signers.dpop, proof),

@@ -1,13 +1,17 @@
 // introspectToken and authorizeRequest's `introspection` option: token
-// introspection (RFC 7662), the core's introspecting Session driven over
-// src/js/http.js (through client.js's exchange, so discovery and every
-// client authentication method work as for a token request).
+// introspection (RFC 7662), the core's Introspector driven over
+// src/js/http.js, with discovery and every client authentication method of
+// a token request (client assertions signed by src/js/signing.js).
 //
 // The core builds the request, reads the answer, says until when an active
 // answer may stand in for asking again, and checks the claims. What stays
 // here is awaiting, and keeping those answers in a bounded map.
-import { Session, verifyError } from "./client_credentials.js";
-import { exchange, keysFor } from "./client.js";
+// A namespace, not named imports: an entry built without the
+// `introspection` feature has no Introspector, and then only introspection
+// fails (with a clear error), not the whole module graph.
+import * as wasm from "./client_credentials.js";
+import { send } from "./http.js";
+import { importKeys, sign } from "./signing.js";
 import { GAVE_UP, within } from "./flight.js";
 
 const OPTIONS = 1;
@@ -21,7 +25,7 @@ const OPTIONS = 1;
  * (ERR_OAUTH, ERR_HTTP, ERR_NETWORK, ...).
  */
 export async function introspectToken(token, options) {
-  const session = Session.introspector(options);
+  const session = introspector(options);
   try {
     const { claims } = read(await ask(session, keysFor(session, options), token));
     return JSON.parse(claims);
@@ -30,9 +34,34 @@ export async function introspectToken(token, options) {
   }
 }
 
-/** One introspection request and its answer, as the core reads it: `until \n claims`. */
+/** The core's Introspector for these options. */
+function introspector(options) {
+  if (wasm.Introspector === undefined) {
+    throw wasm.verifyError(OPTIONS, "token introspection is not in this entry's wasm; import from \"client-credentials\"");
+  }
+  return new wasm.Introspector(options);
+}
+
+/** The client assertion's key (a promise), imported once, or undefined when the client authenticates with its secret. */
+function keysFor(session, options) {
+  return session.needsKeys ? importKeys(session, options) : undefined;
+}
+
+/**
+ * Discovers the introspection endpoint if needed, then sends the
+ * introspection request, with a signed client assertion for a JWT method;
+ * resolves to the answer as the core reads it: `until \n claims`.
+ */
 async function ask(session, keys, token) {
-  const response = await exchange(session, keys, (now) => session.introspectionRequest(token, now));
+  const { signal, timeoutMs } = session;
+  const signers = await keys;
+  for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
+    const res = await send(url, undefined, undefined, timeoutMs, signal);
+    if (session.discovered(i, res.status, res.meta, res.body)) break;
+  }
+  const [url, authorization, form, assertion] = session.introspectionRequest(token, Date.now()).split("\n");
+  const signed = assertion ? await sign(session, signers.client, assertion) : "";
+  const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal);
   return session.acceptIntrospection(response.status, response.meta, response.body, token, Date.now());
 }
 
@@ -61,12 +90,12 @@ export function introspectorFor(options) {
   const given = options?.introspection;
   if (given === undefined) return undefined;
   if (given === null || typeof given !== "object" || Array.isArray(given)) {
-    throw verifyError(OPTIONS, "introspection must be an object: { clientId, clientSecret, cacheSeconds, always, ... }");
+    throw wasm.verifyError(OPTIONS, "introspection must be an object: { clientId, clientSecret, cacheSeconds, always, ... }");
   }
   let found = introspectors.get(given);
   if (found === undefined) {
     const settings = given.issuer === undefined && given.introspectionEndpoint === undefined ? { ...given, issuer: options.issuer } : given;
-    const session = Session.introspector(settings);
+    const session = introspector(settings);
     found = { session, settings, keys: undefined, always: session.always, answers: new Map(), flights: new Map() };
     introspectors.set(given, found);
   }

@@ -17,61 +17,52 @@
 use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
-use crate::oauth::assertion::{self, JTI_BYTES};
-use crate::oauth::introspection;
+use crate::oauth::assertion;
 use crate::oauth::{
-    discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
-    TokenRequest,
+    parse_token_response, parse_token_response_with, ClientAuth, HttpResponse, Token,
 };
-use crate::store::{self, StoreOptions, StoreShape};
-use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options, Purpose};
+use crate::store::{self, StoreOptions};
+use crate::wasm::client_config::{ClientConfig, Purpose};
+use crate::wasm::decode::to_js;
+use crate::wasm::exports::{on_store_error_shape, store_shape, Options};
+use crate::wasm::host;
+use crate::wasm::server_client::{jti, response, seconds, ServerClient};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-/// `introspectToken`'s option names, for [`crate::wasm::host::options_json`].
-const INTROSPECTION_OPTIONS: &str = "introspectionEndpoint,issuer,clientId,clientSecret,authMethod,timeoutMs,allowInsecureHttp,basicEncoding,signingAlg,keyId,assertionAudience,cacheSeconds,always,tokenUrl,scope,audience,resource,extraParams,dpop,refreshSkewSeconds";
+/// Every option name, for [`host::options_json`], which reads exactly these.
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
+
+thread_local! {
+    /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
+    /// wasm memory for every options object.
+    static NAMES: JsValue = JsValue::from_str(OPTION_NAMES);
+}
+
+/// The client's options object, read in one crossing.
+pub(crate) fn client_options(v: &JsValue) -> Result<Options<'_>, Error> {
+    NAMES.with(|names| {
+        Options::read(
+            v,
+            names,
+            "fetchClientCredentialsToken expects an options object ({ tokenUrl, clientId, clientSecret, ... })",
+        )
+    })
+}
 
 /// Validated options, the discovered endpoint and the cache. See the
 /// module docs.
 #[wasm_bindgen(skip_typescript)]
 pub struct Session {
-    config: ClientConfig,
-    /// With `issuer`, the token request once discovery found its endpoint
-    /// (see [`Session::request`]). A failed discovery leaves it unknown, so
-    /// the next request tries again.
-    discovered: Option<TokenRequest>,
-    /// What a response must not echo ([`TokenRequest::secrets`]), made
-    /// once for the session's first response, not again for each.
-    secrets: Option<[String; 3]>,
+    /// The options, the discovered token endpoint, the client assertion.
+    client: ServerClient,
     cache: TokenCache,
-    /// The client assertion's JWS header, once `src/js/signing.js` has
-    /// imported the key and said its algorithm (see [`Session::use_keys`]).
-    assertion_header: Option<String>,
     /// The DPoP key's proof header and the servers' latest nonces.
     dpop: Option<Dpop>,
-    /// The latest signed JWTs ([`Session::compact`]), each followed by its
-    /// signing input: a careless server may echo an assertion, which must
-    /// not reach an error any more than the secret.
-    signed: Vec<String>,
     /// With the `store` option: its timeout and the token's identity
     /// ([`store::identity`]).
     shared: Option<(u32, String)>,
-    /// For a session that introspects tokens ([`Session::introspector`])
-    /// rather than requesting them.
-    introspection: Option<Introspection>,
 }
-
-/// An introspecting session's own options.
-struct Introspection {
-    /// `cacheSeconds`: how long an active answer stands.
-    cache_seconds: u32,
-    /// `always`: introspect every token, a JWT too.
-    always: bool,
-}
-
-/// How many signed JWTs a session remembers to redact: a token request's
-/// assertion and proof, and its retry's.
-const SIGNED_KEPT: usize = 4;
 
 /// What every DPoP proof of a session shares.
 struct Dpop {
@@ -89,7 +80,7 @@ impl Session {
     /// `refreshSkewSeconds`, which only `TokenClient` takes.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, cached: bool) -> Result<Session, JsValue> {
-        let reader = Options::new(&options).map_err(to_js)?;
+        let reader = client_options(&options).map_err(to_js)?;
         let skew = if cached {
             skew_seconds(reader.number("refreshSkewSeconds").map_err(to_js)?).map_err(to_js)?
         } else {
@@ -117,55 +108,11 @@ impl Session {
             )));
         }
         Ok(Session {
-            config,
-            discovered: None,
-            secrets: None,
+            client: ServerClient::new(config, Purpose::Token),
             cache: TokenCache::new(skew),
-            assertion_header: None,
             dpop: None,
-            signed: Vec::new(),
             shared,
-            introspection: None,
         })
-    }
-
-    /// A session for the introspection endpoint (RFC 7662), from
-    /// `introspectToken`'s options: `introspectionEndpoint` or `issuer`,
-    /// `clientId` and the client's credentials as for a token request, and
-    /// for `authorizeRequest` `cacheSeconds` and `always`.
-    pub fn introspector(options: JsValue) -> Result<Session, JsValue> {
-        let reader = Options::read(
-            &options,
-            &JsValue::from_str(INTROSPECTION_OPTIONS),
-            "introspection expects an options object ({ issuer or introspectionEndpoint, clientId, clientSecret, ... })",
-        )
-        .map_err(to_js)?;
-        let config = ClientConfig::read(&reader, Purpose::Introspection).map_err(to_js)?;
-        let introspection = Introspection {
-            cache_seconds: introspection::cache_seconds(
-                reader.number("cacheSeconds").map_err(to_js)?,
-            )
-            .map_err(to_js)?,
-            always: reader.bool("always").map_err(to_js)?,
-        };
-        Ok(Session {
-            config,
-            discovered: None,
-            secrets: None,
-            cache: TokenCache::new(DEFAULT_SKEW_SECONDS),
-            assertion_header: None,
-            dpop: None,
-            signed: Vec::new(),
-            shared: None,
-            introspection: Some(introspection),
-        })
-    }
-
-    /// For an introspecting session, whether every token is introspected
-    /// (`always`), not only those that are not JWTs.
-    #[wasm_bindgen(getter)]
-    pub fn always(&self) -> bool {
-        self.introspection.as_ref().is_some_and(|i| i.always)
     }
 
     /// With the `store` option, the limit for each store call in
@@ -231,7 +178,7 @@ impl Session {
     /// one getter, cheaper than the two below, for the common case of none.
     #[wasm_bindgen(getter, js_name = needsKeys)]
     pub fn needs_keys(&self) -> bool {
-        self.config.request.auth.is_jwt() || self.config.keys.dpop
+        self.client.config.request.auth.is_jwt() || self.client.config.keys.dpop
     }
 
     /// The method `src/js/signing.js` imports a key for: `private_key_jwt`
@@ -239,22 +186,21 @@ impl Session {
     /// HMAC key), or undefined.
     #[wasm_bindgen(getter, js_name = assertionMethod)]
     pub fn assertion_method(&self) -> Option<String> {
-        let auth = self.config.request.auth;
-        auth.is_jwt().then(|| auth.name().to_owned())
+        self.client.assertion_method()
     }
 
     /// The `signingAlg` asked for, checked against the method; undefined
     /// for `private_key_jwt` without one (the key's usual algorithm).
     #[wasm_bindgen(getter, js_name = assertionAlg)]
     pub fn assertion_alg(&self) -> Option<String> {
-        self.config.keys.alg.map(|a| a.name().to_owned())
+        self.client.config.keys.alg.map(|a| a.name().to_owned())
     }
 
     /// Whether requests carry DPoP proofs, so `src/js/signing.js` must
     /// provide a key pair.
     #[wasm_bindgen(getter)]
     pub fn dpop(&self) -> bool {
-        self.config.keys.dpop
+        self.client.config.keys.dpop
     }
 
     /// What `src/js/signing.js` imported: the assertion key's algorithm and
@@ -268,19 +214,11 @@ impl Session {
         dpop_alg: Option<String>,
         dpop_jwk: Option<String>,
     ) -> Result<(), JsValue> {
-        let auth = self.config.request.auth;
-        let header = match assertion_alg {
-            Some(name) if auth.is_jwt() => {
-                let alg = assertion::signing_alg(Some(&name), auth == ClientAuth::SecretJwt)
-                    .map_err(to_js)?
-                    .ok_or_else(|| to_js(Error::options("signingAlg is missing")))?;
-                let kid = self.config.keys.key_id.as_deref().or(jwk_kid.as_deref());
-                Some(assertion::header(alg, kid))
-            }
-            _ => None,
-        };
+        self.client
+            .use_assertion_key(assertion_alg, jwk_kid)
+            .map_err(to_js)?;
         let dpop = match (dpop_alg, dpop_jwk) {
-            (Some(alg), Some(jwk)) if self.config.keys.dpop => {
+            (Some(alg), Some(jwk)) if self.client.config.keys.dpop => {
                 let alg = assertion::signing_alg(Some(&alg), false)
                     .map_err(to_js)?
                     .ok_or_else(|| to_js(Error::options("the DPoP key's algorithm is missing")))?;
@@ -293,7 +231,6 @@ impl Session {
             }
             _ => None,
         };
-        self.assertion_header = header;
         self.dpop = dpop;
         Ok(())
     }
@@ -301,13 +238,13 @@ impl Session {
     /// The caller's `AbortSignal`, if any.
     #[wasm_bindgen(getter)]
     pub fn signal(&self) -> Option<AbortSignal> {
-        self.config.signal.clone()
+        self.client.config.signal.clone()
     }
 
     /// The limit for each HTTP exchange, in milliseconds.
     #[wasm_bindgen(getter, js_name = timeoutMs)]
     pub fn timeout_ms(&self) -> u32 {
-        self.config.request.timeout_ms
+        self.client.config.request.timeout_ms
     }
 
     /// How long a caller waits for a token request someone else started
@@ -317,24 +254,14 @@ impl Session {
     /// promises never settle for anyone else (jose #355).
     #[wasm_bindgen(getter, js_name = joinLimitMs)]
     pub fn join_limit_ms(&self) -> u32 {
-        let limit = self
-            .config
-            .request
-            .timeout_ms
-            .saturating_mul(2)
-            .saturating_add(1000);
-        limit.min(i32::MAX as u32)
+        self.client.join_limit_ms()
     }
 
     /// The `index`th metadata URL to try, while the token endpoint is not
     /// known; `undefined` when it is.
     #[wasm_bindgen(js_name = metadataUrl)]
     pub fn metadata_url(&self, index: usize) -> Option<String> {
-        if self.request().is_some() {
-            return None;
-        }
-        let issuer = self.config.issuer.as_deref()?;
-        discovery::metadata_urls(issuer).into_iter().nth(index)
+        self.client.metadata_url(index)
     }
 
     /// Reads the answer to [`Session::metadata_url`]`(index)`: true when it
@@ -347,30 +274,9 @@ impl Session {
         meta: &str,
         body: &[u8],
     ) -> Result<bool, JsValue> {
-        let issuer = self.config.issuer.as_deref().unwrap_or_default();
-        let response = response(status, meta, body);
-        let purpose = self.purpose();
-        let (member, option) = (purpose.metadata_member(), purpose.option());
-        let found = discovery::metadata_member(&response, issuer, member, option).map_err(to_js)?;
-        let Some(found_url) = found else {
-            if index + 1 < discovery::metadata_urls(issuer).len() {
-                return Ok(false);
-            }
-            return Err(to_js(Error::Http {
-                status: 404,
-                body: String::new(),
-                hints: Default::default(),
-            }));
-        };
-        let name = format!("the metadata's {member}");
-        let endpoint = crate::wasm::exports::parse_url(&name, &found_url)
-            .and_then(|e| e.check(&name, self.config.allow_insecure_http))
-            .map_err(to_js)?;
-        self.discovered = Some(TokenRequest {
-            endpoint,
-            ..self.config.request.clone()
-        });
-        Ok(true)
+        self.client
+            .discovered(index, &response(status, meta, body))
+            .map_err(to_js)
     }
 
     /// The token request at `now_ms` as `url \n authorization \n form \n
@@ -383,7 +289,7 @@ impl Session {
     /// DPoP, `proof` is the signing input of the `DPoP` header's proof.
     #[wasm_bindgen(js_name = tokenRequest)]
     pub fn token_request(&self, now_ms: f64) -> Result<String, JsValue> {
-        let request = self.request().ok_or_else(|| {
+        let request = self.client.request().ok_or_else(|| {
             to_js(Error::options(
                 "the token endpoint is not known yet; discovery has not run",
             ))
@@ -392,7 +298,7 @@ impl Session {
         let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
         let form = http.form.as_ref().map_or("", |f| f.expose());
         let now_s = seconds(now_ms);
-        let assertion = self.assertion_input(request, now_s)?;
+        let assertion = self.client.assertion_input(request, now_s).map_err(to_js)?;
         let proof = self.proof_input(
             &ProofRequest {
                 method: "POST",
@@ -413,14 +319,7 @@ impl Session {
     /// signature, as WebCrypto returned it (for ECDSA already the JWS
     /// `r || s` form, RFC 7518 §3.4).
     pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
-        let jws = assertion::compact(signing_input, signature);
-        if self.signed.len() >= 2 * SIGNED_KEPT {
-            self.signed.drain(..2);
-        }
-        // The signing input too: an echo cut short still shows it whole.
-        self.signed.push(jws.clone());
-        self.signed.push(signing_input.to_owned());
-        jws
+        self.client.compact(signing_input, signature)
     }
 
     /// Reads a DPoP token request's answer for what RFC 9449 §8 asks: keeps
@@ -486,8 +385,8 @@ impl Session {
     ) -> Result<JsValue, JsValue> {
         // The secrets depend on the credentials only, not on the endpoint.
         let dpop = self.dpop.is_some();
-        let auth = self.config.request.auth;
-        let secrets = self.secrets();
+        let auth = self.client.config.request.auth;
+        let secrets = self.client.secrets();
         let token =
             parse_token_response_with(&response(status, meta, body), now_ms, &secrets, dpop)
                 .map_err(|e| to_js(advise(e, auth)))?;
@@ -496,66 +395,6 @@ impl Session {
             expires_at_ms: token.expires_at_ms,
         });
         Ok(token_to_js(&token))
-    }
-
-    /// The introspection request for `token` at `now_ms` (RFC 7662 §2.1),
-    /// in [`Session::token_request`]'s shape: `url \n authorization \n form
-    /// \n assertion \n` (no DPoP proof).
-    #[wasm_bindgen(js_name = introspectionRequest)]
-    pub fn introspection_request(&self, token: JsValue, now_ms: f64) -> Result<String, JsValue> {
-        let token = token.as_string().filter(|t| !t.is_empty()).ok_or_else(|| {
-            to_js(Error::options(
-                "introspectToken expects the token as a non-empty string",
-            ))
-        })?;
-        let request = self.request().ok_or_else(|| {
-            to_js(Error::options(
-                "the introspection endpoint is not known yet; discovery has not run",
-            ))
-        })?;
-        let http = introspection::request(
-            &request.endpoint,
-            &request.credentials,
-            request.auth,
-            &token,
-        );
-        let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
-        let form = http.form.as_ref().map_or("", |f| f.expose());
-        let assertion = self.assertion_input(request, seconds(now_ms))?;
-        Ok(format!(
-            "{}\n{authorization}\n{form}\n{assertion}\n",
-            http.url
-        ))
-    }
-
-    /// Reads the introspection endpoint's answer about `token`, received at
-    /// `now_ms`: `until \n claims`, where `claims` is the response's JSON
-    /// object and `until` the epoch milliseconds up to which an active
-    /// answer may be reused ([`introspection::cached_until_ms`]), empty for
-    /// an inactive token. A refusal is the error, without the client's
-    /// secrets or the token.
-    #[wasm_bindgen(js_name = acceptIntrospection)]
-    pub fn accept_introspection(
-        &mut self,
-        status: u16,
-        meta: &str,
-        body: &[u8],
-        token: &str,
-        now_ms: f64,
-    ) -> Result<String, JsValue> {
-        let cache_seconds = self.introspection.as_ref().map_or(0, |i| i.cache_seconds);
-        let mut secrets = self.secrets();
-        secrets.push(token);
-        let found = introspection::parse_response(&response(status, meta, body), &secrets)
-            .map_err(to_js)?;
-        if !found.active {
-            return Ok(format!("\n{}", found.claims));
-        }
-        // Whole milliseconds: formatting an f64 would pull core's float
-        // printing into the wasm (about 10 KB gzip).
-        let until =
-            introspection::cached_until_ms(now_ms, found.exp, cache_seconds).max(0.0) as u64;
-        Ok(format!("{until}\n{}", found.claims))
     }
 
     /// Whether the cached token may be used at `now_ms`.
@@ -570,45 +409,6 @@ impl Session {
 }
 
 impl Session {
-    /// The endpoint this session talks to.
-    fn purpose(&self) -> Purpose {
-        match self.introspection {
-            Some(_) => Purpose::Introspection,
-            None => Purpose::Token,
-        }
-    }
-
-    /// The signing input of a new client assertion for `request` at
-    /// `now_s`, for a JWT method; empty for the others.
-    fn assertion_input(&self, request: &TokenRequest, now_s: u64) -> Result<String, JsValue> {
-        match &self.assertion_header {
-            Some(header) if request.auth.is_jwt() => {
-                let audience = (self.config.keys.audience.as_deref())
-                    .or(self.config.issuer.as_deref())
-                    .unwrap_or(&request.endpoint.href);
-                let claims =
-                    assertion::claims(&request.credentials.client_id, audience, now_s, &jti());
-                Ok(assertion::signing_input(header, &claims))
-            }
-            _ if request.auth.is_jwt() => Err(to_js(Error::options(
-                "the client assertion's key has not been imported",
-            ))),
-            _ => Ok(String::new()),
-        }
-    }
-
-    /// The strings no error may quote: the client's secrets and the
-    /// latest signed JWTs, made once per session.
-    fn secrets(&mut self) -> Vec<&str> {
-        let config = &self.config;
-        let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
-        secrets
-            .iter()
-            .chain(&self.signed)
-            .map(String::as_str)
-            .collect()
-    }
-
     /// The signing input of a DPoP proof, with the server's latest nonce;
     /// empty without DPoP.
     fn proof_input(
@@ -618,7 +418,7 @@ impl Session {
         resource: bool,
     ) -> Result<String, JsValue> {
         let Some(dpop) = &self.dpop else {
-            if self.config.keys.dpop {
+            if self.client.config.keys.dpop {
                 return Err(to_js(Error::options(
                     "the DPoP key pair has not been imported",
                 )));
@@ -636,31 +436,6 @@ impl Session {
         };
         let claims = dpop::claims(&request, now_s, &jti());
         Ok(assertion::signing_input(&dpop.header, &claims))
-    }
-
-    /// The token request, once its endpoint is known: the configured one
-    /// for `tokenUrl`, the discovered one for `issuer`.
-    fn request(&self) -> Option<&TokenRequest> {
-        match self.config.issuer {
-            None => Some(&self.config.request),
-            Some(_) => self.discovered.as_ref(),
-        }
-    }
-}
-
-/// A `jti`: [`JTI_BYTES`] from `crypto.getRandomValues`.
-fn jti() -> [u8; JTI_BYTES] {
-    let mut bytes = [0; JTI_BYTES];
-    crate::wasm::host::random_bytes(&mut bytes);
-    bytes
-}
-
-/// Whole seconds since the epoch, for `iat`.
-fn seconds(now_ms: f64) -> u64 {
-    if now_ms.is_finite() && now_ms > 0.0 {
-        (now_ms / 1000.0) as u64
-    } else {
-        0
     }
 }
 
@@ -714,35 +489,6 @@ fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>,
     })
 }
 
-/// What the `store` option is (also `JwksClient`'s).
-pub(crate) fn store_shape(reader: &Options) -> StoreShape {
-    let value = reader.value("store");
-    if value.is_undefined() || value.is_null() {
-        StoreShape::Absent
-    } else if !value.is_object() {
-        StoreShape::NotObject
-    } else {
-        let is_fn = |name: &str| {
-            js_sys::Reflect::get(&value, &JsValue::from_str(name))
-                .map(|f| f.is_function())
-                .unwrap_or(false)
-        };
-        StoreShape::Object {
-            get: is_fn("get"),
-            set: is_fn("set"),
-            delete: is_fn("delete"),
-            lock: is_fn("lock"),
-            unlock: is_fn("unlock"),
-        }
-    }
-}
-
-/// `onStoreError`: `None` absent (or null), else whether it is a function.
-pub(crate) fn on_store_error_shape(reader: &Options) -> Option<bool> {
-    let on_error = reader.value("onStoreError");
-    (!on_error.is_undefined() && !on_error.is_null()).then(|| on_error.is_function())
-}
-
 /// `refreshSkewSeconds`: 0 to a day.
 fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
     match value {
@@ -754,52 +500,14 @@ fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
     }
 }
 
-/// A response as `src/js/http.js` read it: the status, `meta` as
-/// `type \n location \n retry-after \n www-authenticate \n dpop-nonce`
-/// (header values have no newline; empty for a 2xx without DPoP, where
-/// none of them matters), and the
-/// body, empty for a redirect.
-fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
-    let mut fields = meta.split('\n');
-    let mut next = || fields.next().filter(|f| !f.is_empty()).map(str::to_owned);
-    let opaque_redirect = next().as_deref() == Some("opaqueredirect");
-    HttpResponse {
-        status,
-        opaque_redirect,
-        location: next(),
-        hints: ResponseHints {
-            retry_after: next(),
-            www_authenticate: next(),
-        },
-        body: body.to_vec(),
-    }
-}
-
-/// Errors that `src/js/http.js` meets, built here so that every message and
-/// code comes from [`Error`]: `kind` 0 network (`detail` is what the
-/// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
-/// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects,
-/// 6 a failed token store call (`detail` says which and why), 7 a store
-/// adapter given something that is not a store, 8 a key `src/js/signing.js`
-/// can't use (`detail` says what it expected, uncut; it never holds key
-/// material), 9 a failed key set store call (as 6, for `JwksClient`).
-#[wasm_bindgen(js_name = hostError, skip_typescript)]
-pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
-    if kind == 8 {
-        return to_js(Error::options(detail));
-    }
-    let detail = crate::error::excerpt(detail);
-    to_js(match kind {
-        0 => Error::Network(detail),
-        1 => Error::Timeout { timeout_ms: limit },
-        2 => Error::Aborted,
-        3 => Error::response(format!(
-            "the response body is larger than {limit} bytes, far more than a token response; check that the URL is the token endpoint"
-        )),
-        4 => Error::options(format!("client.fetch: {detail}")),
-        6 => Error::Store(detail),
-        9 => Error::KeySetStore(detail),
-        7 => Error::options(detail),
-        _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
-    })
+/// A token as the JS result object.
+pub(crate) fn token_to_js(token: &Token) -> JsValue {
+    host::token_result(
+        token.access_token.expose(),
+        &token.token_type,
+        token.expires_in.map(|s| s as f64),
+        token.expires_at_ms,
+        token.scope.clone(),
+        token.raw_json.expose(),
+    )
 }

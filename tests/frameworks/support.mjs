@@ -82,7 +82,7 @@ export const APPS = {
 
 /**
  * Hono 4 in workerd: fixtures/hono-worker.mjs bundled as wrangler bundles it,
- * against the packed package (so `client-credentials/hono` and its `#verify`
+ * against the packed package (so `client-credentials/hono` and its `#verify`, the
  * resolve through the `workerd` condition), served by workerd from npm.
  */
 async function honoWorker(routes) {
@@ -96,7 +96,7 @@ async function honoWorker(routes) {
   copyFileSync(join(fixtures, "hono-app.mjs"), join(dir, "hono-app.mjs"));
   const bundle = await bundleWorker(project, join(fixtures, "hono-worker.mjs"), dir);
   const inputs = Object.keys(bundle.metafile.inputs);
-  if (!inputs.some((p) => p.endsWith("client-credentials/dist/workerd.mjs"))) throw new Error(`the bundle did not take dist/workerd.mjs:\n${inputs.join("\n")}`);
+  if (!inputs.some((p) => p.endsWith("client-credentials/dist/verify/workerd.mjs"))) throw new Error(`the bundle did not take dist/verify/workerd.mjs (the /verify entry, through the workerd condition):\n${inputs.join("\n")}`);
   writeFileSync(join(dir, "config.capnp"), oneWorkerConfig("api", { ROUTES: JSON.stringify(routes) }));
   const server = serveWorkerd(runtimeBinary("workerd"), dir, ["api"]);
   const ports = await server.ready;

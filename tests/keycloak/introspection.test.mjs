@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { authorizeRequest, decodeJwt, fetchClientCredentialsToken, introspectToken, JwksClient } from "client-credentials";
 import { startKeycloak } from "../../scripts/keycloak.mjs";
-import { createServiceClient } from "../support/keycloak-clients.mjs";
+import { createLightweightClient } from "../support/keycloak-clients.mjs";
 
 const run = Math.random().toString(36).slice(2, 8);
 const LIGHT = `lightweight-${run}`;
@@ -18,23 +18,12 @@ const API = { clientId: "archive-api", clientSecret: "archive-api-secret" };
 
 let kc, jwks;
 
-/** Gives the client's service account the realm role `archiver` and archive-api's `archives:read`, as in the console's "Service account roles" tab. */
-async function grantRoles(clientId) {
-  const [client] = await kc.adminApi(`/clients?clientId=${clientId}`);
-  const user = await kc.adminApi(`/clients/${client.id}/service-account-user`);
-  await kc.adminApi(`/users/${user.id}/role-mappings/realm`, { method: "POST", body: [await kc.adminApi("/roles/archiver")] });
-  const [api] = await kc.adminApi("/clients?clientId=archive-api");
-  const read = await kc.adminApi(`/clients/${api.id}/roles/archives:read`);
-  await kc.adminApi(`/users/${user.id}/role-mappings/clients/${api.id}`, { method: "POST", body: [read] });
-}
-
 const lightToken = async () => (await fetchClientCredentialsToken({ tokenUrl: kc.tokenUrl, clientId: LIGHT, clientSecret: SECRET })).accessToken;
 const req = (token) => new Request("http://127.0.0.1/archives", { headers: { authorization: `Bearer ${token}` } });
 
 before(async () => {
   kc = await startKeycloak();
-  await createServiceClient(kc, LIGHT, "client-secret", { "client.use.lightweight.access.token.enabled": "true" }, SECRET);
-  await grantRoles(LIGHT);
+  await createLightweightClient(kc, LIGHT, SECRET);
   jwks = new JwksClient({ issuer: kc.issuer });
 });
 

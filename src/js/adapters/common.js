@@ -4,9 +4,10 @@
 // and the `auth` object the route sees.
 //
 // `#verify` is the package's own import map (package.json `imports`): the
-// runtime's entry, so the wasm is initialised before the first request,
-// whichever runtime loads the adapter.
-import { JwksClient, authorizeRequest } from "#verify";
+// `/verify` entry for the runtime that loads the adapter (its wasm has the
+// verifier and introspection, not the token client), initialised before the
+// first request.
+import { ClientCredentialsError, JwksClient, authorizeRequest } from "#verify";
 
 export { authorizeRequest };
 
@@ -43,13 +44,9 @@ function publicBase(publicUrl) {
   return url.href.replace(/\/$/, "");
 }
 
-/**
- * An Error as the core makes them (name ClientCredentialsError, code
- * ERR_INVALID_OPTIONS), for the one option only the adapters read.
- */
+/** ERR_INVALID_OPTIONS, for what only the adapters read. */
 function optionsError(message) {
-  const error = new Error(message);
-  error.name = "ClientCredentialsError";
+  const error = new ClientCredentialsError(message);
   error.code = "ERR_INVALID_OPTIONS";
   return error;
 }

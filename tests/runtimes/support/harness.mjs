@@ -202,6 +202,8 @@ export async function bundleWorker(project, source, dir) {
     metafile: true,
     logLevel: "error",
   });
-  copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+  // The wasm of the entry the bundle took (`.`, or /verify for the framework adapters, ...): each has its own.
+  const entry = Object.keys(result.metafile.inputs).map((p) => /client-credentials\/dist\/(?:(\w+)\/)?workerd\.mjs$/.exec(p)).find(Boolean);
+  copyFileSync(join(project.packageDir, "dist", entry?.[1] ?? "", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
   return result;
 }
