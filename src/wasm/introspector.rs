@@ -14,9 +14,8 @@ use crate::oauth::introspection;
 use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
 use crate::wasm::exports::Options;
-use crate::wasm::server_client::{response, seconds, ServerClient};
+use crate::wasm::server_client::{response, seconds, server_client_methods, ServerClient};
 use wasm_bindgen::prelude::*;
-use web_sys::AbortSignal;
 
 /// `introspectToken`'s option names (and the token request's, to name them
 /// when misplaced), for [`crate::wasm::host::options_json`].
@@ -49,32 +48,6 @@ impl Introspector {
         self.always
     }
 
-    /// As [`crate::wasm::session::Session`]'s, for `src/js/signing.js`:
-    /// whether a key must be imported first.
-    #[wasm_bindgen(getter, js_name = needsKeys)]
-    pub fn needs_keys(&self) -> bool {
-        self.client.config.request.auth.is_jwt()
-    }
-
-    /// The method `src/js/signing.js` imports a key for, if any.
-    #[wasm_bindgen(getter, js_name = assertionMethod)]
-    pub fn assertion_method(&self) -> Option<String> {
-        self.client.assertion_method()
-    }
-
-    /// The `signingAlg` asked for, if any.
-    #[wasm_bindgen(getter, js_name = assertionAlg)]
-    pub fn assertion_alg(&self) -> Option<String> {
-        self.client.config.keys.alg.map(|a| a.name().to_owned())
-    }
-
-    /// False: an introspection request carries no DPoP proof (the `dpop`
-    /// option is refused).
-    #[wasm_bindgen(getter)]
-    pub fn dpop(&self) -> bool {
-        self.client.config.keys.dpop
-    }
-
     /// What `src/js/signing.js` imported (the DPoP arguments are unused).
     #[wasm_bindgen(js_name = useKeys)]
     pub fn use_keys(
@@ -86,51 +59,6 @@ impl Introspector {
     ) -> Result<(), JsValue> {
         self.client
             .use_assertion_key(assertion_alg, jwk_kid)
-            .map_err(to_js)
-    }
-
-    /// The compact JWS of a client assertion and its signature.
-    pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
-        self.client.compact(signing_input, signature)
-    }
-
-    /// The caller's `AbortSignal`, if any.
-    #[wasm_bindgen(getter)]
-    pub fn signal(&self) -> Option<AbortSignal> {
-        self.client.config.signal.clone()
-    }
-
-    /// The limit for each HTTP exchange, in milliseconds.
-    #[wasm_bindgen(getter, js_name = timeoutMs)]
-    pub fn timeout_ms(&self) -> u32 {
-        self.client.config.request.timeout_ms
-    }
-
-    /// How long a caller waits for someone else's introspection of the same
-    /// token before asking itself.
-    #[wasm_bindgen(getter, js_name = joinLimitMs)]
-    pub fn join_limit_ms(&self) -> u32 {
-        self.client.join_limit_ms()
-    }
-
-    /// The `index`th metadata URL to try while the introspection endpoint
-    /// is not known; `undefined` when it is.
-    #[wasm_bindgen(js_name = metadataUrl)]
-    pub fn metadata_url(&self, index: usize) -> Option<String> {
-        self.client.metadata_url(index)
-    }
-
-    /// Reads the answer to `metadataUrl(index)`: true when it named
-    /// `introspection_endpoint`, false to try the next URL.
-    pub fn discovered(
-        &mut self,
-        index: usize,
-        status: u16,
-        meta: &str,
-        body: &[u8],
-    ) -> Result<bool, JsValue> {
-        self.client
-            .discovered(index, &response(status, meta, body))
             .map_err(to_js)
     }
 
@@ -197,6 +125,8 @@ impl Introspector {
         Ok(format!("{until}\n{}", found.claims))
     }
 }
+
+server_client_methods!(Introspector);
 
 impl Introspector {
     fn read(options: &JsValue) -> Result<Introspector, Error> {

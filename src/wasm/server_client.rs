@@ -179,6 +179,100 @@ impl ServerClient {
     }
 }
 
+/// The JavaScript methods a face (a struct with a `client: ServerClient`
+/// field) forwards to its [`ServerClient`], the same for a Session and an
+/// Introspector: `src/js/signing.js` and the discovery loop call them by
+/// these names on either.
+macro_rules! server_client_methods {
+    ($face:ident) => {
+        #[wasm_bindgen]
+        impl $face {
+            /// Whether `src/js/signing.js` must import keys before the first
+            /// request: one getter, cheaper than the two below, for the
+            /// common case of none.
+            #[wasm_bindgen(getter, js_name = needsKeys)]
+            pub fn needs_keys(&self) -> bool {
+                self.client.config.request.auth.is_jwt() || self.client.config.keys.dpop
+            }
+
+            /// Whether requests carry DPoP proofs, so `src/js/signing.js`
+            /// must provide a key pair (never for introspection, whose
+            /// options refuse `dpop`).
+            #[wasm_bindgen(getter)]
+            pub fn dpop(&self) -> bool {
+                self.client.config.keys.dpop
+            }
+
+            /// The method `src/js/signing.js` imports a key for:
+            /// `private_key_jwt` (the `privateKey` option),
+            /// `client_secret_jwt` (the secret as an HMAC key), or undefined.
+            #[wasm_bindgen(getter, js_name = assertionMethod)]
+            pub fn assertion_method(&self) -> Option<String> {
+                self.client.assertion_method()
+            }
+
+            /// The `signingAlg` asked for, checked against the method;
+            /// undefined for `private_key_jwt` without one (the key's usual
+            /// algorithm).
+            #[wasm_bindgen(getter, js_name = assertionAlg)]
+            pub fn assertion_alg(&self) -> Option<String> {
+                self.client.config.keys.alg.map(|a| a.name().to_owned())
+            }
+
+            /// The compact JWS of a signing input this client made and its
+            /// signature, as WebCrypto returned it.
+            pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
+                self.client.compact(signing_input, signature)
+            }
+
+            /// The caller's `AbortSignal`, if any.
+            #[wasm_bindgen(getter)]
+            pub fn signal(&self) -> Option<web_sys::AbortSignal> {
+                self.client.config.signal.clone()
+            }
+
+            /// The limit for each HTTP exchange, in milliseconds.
+            #[wasm_bindgen(getter, js_name = timeoutMs)]
+            pub fn timeout_ms(&self) -> u32 {
+                self.client.config.request.timeout_ms
+            }
+
+            /// How long a caller waits for a request someone else started
+            /// ([`ServerClient::join_limit_ms`]).
+            #[wasm_bindgen(getter, js_name = joinLimitMs)]
+            pub fn join_limit_ms(&self) -> u32 {
+                self.client.join_limit_ms()
+            }
+
+            /// The `index`th metadata URL to try while the endpoint is not
+            /// known; `undefined` when it is.
+            #[wasm_bindgen(js_name = metadataUrl)]
+            pub fn metadata_url(&self, index: usize) -> Option<String> {
+                self.client.metadata_url(index)
+            }
+
+            /// Reads the answer to `metadataUrl(index)`: true when it named
+            /// the endpoint, false to try the next URL. Past the last URL,
+            /// "not found" is an `ERR_HTTP` 404.
+            pub fn discovered(
+                &mut self,
+                index: usize,
+                status: u16,
+                meta: &str,
+                body: &[u8],
+            ) -> Result<bool, JsValue> {
+                self.client
+                    .discovered(
+                        index,
+                        &$crate::wasm::server_client::response(status, meta, body),
+                    )
+                    .map_err($crate::wasm::decode::to_js)
+            }
+        }
+    };
+}
+pub(crate) use server_client_methods;
+
 /// A `jti`: [`JTI_BYTES`] from `crypto.getRandomValues`.
 pub(crate) fn jti() -> [u8; JTI_BYTES] {
     let mut bytes = [0; JTI_BYTES];

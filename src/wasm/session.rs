@@ -26,9 +26,8 @@ use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
 use crate::wasm::exports::{on_store_error_shape, store_shape, Options};
 use crate::wasm::host;
-use crate::wasm::server_client::{jti, response, seconds, ServerClient};
+use crate::wasm::server_client::{jti, response, seconds, server_client_methods, ServerClient};
 use wasm_bindgen::prelude::*;
-use web_sys::AbortSignal;
 
 /// Every option name, for [`host::options_json`], which reads exactly these.
 const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
@@ -174,35 +173,6 @@ impl Session {
         Some(token_to_js(&token))
     }
 
-    /// Whether `src/js/signing.js` must import keys before the first request:
-    /// one getter, cheaper than the two below, for the common case of none.
-    #[wasm_bindgen(getter, js_name = needsKeys)]
-    pub fn needs_keys(&self) -> bool {
-        self.client.config.request.auth.is_jwt() || self.client.config.keys.dpop
-    }
-
-    /// The method `src/js/signing.js` imports a key for: `private_key_jwt`
-    /// (the `privateKey` option), `client_secret_jwt` (the secret as an
-    /// HMAC key), or undefined.
-    #[wasm_bindgen(getter, js_name = assertionMethod)]
-    pub fn assertion_method(&self) -> Option<String> {
-        self.client.assertion_method()
-    }
-
-    /// The `signingAlg` asked for, checked against the method; undefined
-    /// for `private_key_jwt` without one (the key's usual algorithm).
-    #[wasm_bindgen(getter, js_name = assertionAlg)]
-    pub fn assertion_alg(&self) -> Option<String> {
-        self.client.config.keys.alg.map(|a| a.name().to_owned())
-    }
-
-    /// Whether requests carry DPoP proofs, so `src/js/signing.js` must
-    /// provide a key pair.
-    #[wasm_bindgen(getter)]
-    pub fn dpop(&self) -> bool {
-        self.client.config.keys.dpop
-    }
-
     /// What `src/js/signing.js` imported: the assertion key's algorithm and
     /// the JWK's `kid`, and the DPoP key's algorithm and public JWK (JSON).
     /// Builds the headers every assertion and proof of this session share.
@@ -233,50 +203,6 @@ impl Session {
         };
         self.dpop = dpop;
         Ok(())
-    }
-
-    /// The caller's `AbortSignal`, if any.
-    #[wasm_bindgen(getter)]
-    pub fn signal(&self) -> Option<AbortSignal> {
-        self.client.config.signal.clone()
-    }
-
-    /// The limit for each HTTP exchange, in milliseconds.
-    #[wasm_bindgen(getter, js_name = timeoutMs)]
-    pub fn timeout_ms(&self) -> u32 {
-        self.client.config.request.timeout_ms
-    }
-
-    /// How long a caller waits for a token request someone else started
-    /// before it makes its own: discovery and the token request, each
-    /// within `timeoutMs`, plus a second. Past that, the request belongs to
-    /// a context that is gone, such as a finished Workers request, whose
-    /// promises never settle for anyone else (jose #355).
-    #[wasm_bindgen(getter, js_name = joinLimitMs)]
-    pub fn join_limit_ms(&self) -> u32 {
-        self.client.join_limit_ms()
-    }
-
-    /// The `index`th metadata URL to try, while the token endpoint is not
-    /// known; `undefined` when it is.
-    #[wasm_bindgen(js_name = metadataUrl)]
-    pub fn metadata_url(&self, index: usize) -> Option<String> {
-        self.client.metadata_url(index)
-    }
-
-    /// Reads the answer to [`Session::metadata_url`]`(index)`: true when it
-    /// named the token endpoint, false to try the next URL. Past the last
-    /// URL, "not found" is an `ERR_HTTP` 404.
-    pub fn discovered(
-        &mut self,
-        index: usize,
-        status: u16,
-        meta: &str,
-        body: &[u8],
-    ) -> Result<bool, JsValue> {
-        self.client
-            .discovered(index, &response(status, meta, body))
-            .map_err(to_js)
     }
 
     /// The token request at `now_ms` as `url \n authorization \n form \n
@@ -313,13 +239,6 @@ impl Session {
             "{}\n{authorization}\n{form}\n{assertion}\n{proof}",
             http.url
         ))
-    }
-
-    /// The compact JWS of a signing input this session made and its
-    /// signature, as WebCrypto returned it (for ECDSA already the JWS
-    /// `r || s` form, RFC 7518 §3.4).
-    pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
-        self.client.compact(signing_input, signature)
     }
 
     /// Reads a DPoP token request's answer for what RFC 9449 §8 asks: keeps
@@ -488,6 +407,8 @@ fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>,
         timeout_ms: reader.number("storeTimeoutMs")?,
     })
 }
+
+server_client_methods!(Session);
 
 /// `refreshSkewSeconds`: 0 to a day.
 fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
