@@ -7,6 +7,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { authorizeRequest, fetchClientCredentialsToken, introspectToken } from "client-credentials";
+import * as verifyEntry from "client-credentials/verify";
+import * as clientEntry from "client-credentials/client";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 
 const OPAQUE = "https://archive.example/opaque";
@@ -43,6 +45,13 @@ describe("introspectToken", () => {
     const post = as.clients.post;
     const discovered = await introspectToken(opaque, { issuer: as.issuer, clientId: post.clientId, clientSecret: post.clientSecret, authMethod: "client_secret_post" });
     assert.deepEqual(discovered, byUrl);
+  });
+
+  test("in /verify too, whose wasm has no token client; not in /client", async () => {
+    assert.equal(verifyEntry.fetchClientCredentialsToken, undefined);
+    const answer = await verifyEntry.introspectToken(opaque, { introspectionEndpoint: as.introspectionUrl, ...basic });
+    assert.equal(answer.client_id, basic.clientId);
+    assert.equal(clientEntry.introspectToken, undefined);
   });
 
   test("an unknown token is { active: false } and nothing else", async () => {
