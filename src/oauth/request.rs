@@ -88,6 +88,29 @@ impl TokenRequest {
         })
     }
 
+    /// The client and its endpoint alone, with no scope, audience,
+    /// resources or extra parameters: what an introspection request
+    /// ([`super::introspection::request`]) uses of a token request. Apart
+    /// from [`TokenRequest::new`], so a build that only introspects does not
+    /// carry the validation of parameters it never sends.
+    pub fn bare(
+        endpoint: Endpoint,
+        credentials: Credentials,
+        auth: ClientAuth,
+        timeout_ms: Option<f64>,
+    ) -> Result<Self, Error> {
+        Ok(TokenRequest {
+            endpoint,
+            credentials,
+            auth,
+            scope: None,
+            audience: None,
+            resources: Vec::new(),
+            extra: Vec::new(),
+            timeout_ms: check_timeout(timeout_ms)?,
+        })
+    }
+
     /// Builds the HTTP request: `grant_type=client_credentials`, the scope,
     /// audience, resources and extra parameters, and the client's
     /// credentials where [`ClientAuth`] puts them. For a JWT method the form

@@ -4,13 +4,12 @@
 //! [`crate::wasm::introspector::Introspector`].
 
 use crate::error::Error;
-use crate::json;
 use crate::json::Kind;
 use crate::jwk::Alg;
 use crate::oauth::assertion;
-use crate::oauth::{discovery, BasicEncoding, ClientAuth, Credentials, TokenRequest};
+use crate::oauth::{discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, TokenRequest};
 use crate::secret::Secret;
-use crate::wasm::exports::{parse_url, string_value, Options};
+use crate::wasm::exports::{parse_url, Options};
 use web_sys::AbortSignal;
 
 /// Validated options, for a [`crate::wasm::session::Session`].
@@ -131,7 +130,16 @@ const NOT_FOR_INTROSPECTION: [&str; 7] = [
 ];
 
 impl ClientConfig {
-    pub(crate) fn read(options: &Options, purpose: Purpose) -> Result<Self, Error> {
+    /// Reads the options for `purpose`; `request` makes the request from
+    /// the endpoint, credentials and method (with the token request's own
+    /// parameters, or none for introspection). A function, not a branch
+    /// here, so each build links only the one it uses; `dyn`, so this
+    /// function is not compiled twice where both are.
+    pub(crate) fn read(
+        options: &Options,
+        purpose: Purpose,
+        request: &mut dyn FnMut(Endpoint, Credentials, ClientAuth) -> Result<TokenRequest, Error>,
+    ) -> Result<Self, Error> {
         let allow_insecure_http = options.bool("allowInsecureHttp")?;
         if purpose == Purpose::Introspection {
             if let Some(name) = NOT_FOR_INTROSPECTION
@@ -202,16 +210,7 @@ impl ClientConfig {
             Some(name) => credentials.with_basic_encoding(BasicEncoding::from_name(&name)?)?,
             None => credentials,
         };
-        let request = TokenRequest::new(
-            endpoint,
-            credentials,
-            auth,
-            options.strings("scope")?,
-            options.string("audience")?,
-            options.strings("resource")?,
-            options.params("extraParams")?,
-            options.number("timeoutMs")?,
-        )?;
+        let request = request(endpoint, credentials, auth)?;
         let keys = KeyOptions::read(options, auth)?;
         Ok(ClientConfig {
             request,
@@ -228,33 +227,5 @@ impl Options<'_> {
     pub(crate) fn required_string(&self, name: &str) -> Result<String, Error> {
         self.string(name)?
             .ok_or_else(|| Error::options(format!("{name} is required")))
-    }
-
-    /// A plain object of string (or number, or boolean) values, in order.
-    pub(crate) fn params(&self, name: &str) -> Result<Vec<(String, String)>, Error> {
-        let wrong = || Error::options(format!("{name} must be an object of string values"));
-        let raw = match self.get(name) {
-            None => return Ok(Vec::new()),
-            Some((Kind::Object, raw)) => raw,
-            Some(_) => return Err(wrong()),
-        };
-        json::parse_object(raw)
-            .map_err(|_| wrong())?
-            .into_iter()
-            .map(|m| {
-                let value = match m.kind {
-                    Kind::String => string_value(m.raw).ok_or_else(wrong)?,
-                    // JSON writes numbers and booleans as JavaScript's String() does.
-                    Kind::Number | Kind::Bool => m.raw.to_owned(),
-                    _ => {
-                        return Err(Error::options(format!(
-                            "{name}.{} must be a string, number or boolean",
-                            m.name
-                        )))
-                    }
-                };
-                Ok((m.name.into_owned(), value))
-            })
-            .collect()
     }
 }

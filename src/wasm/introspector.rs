@@ -10,7 +10,7 @@
 //! token client: a resource server introspects, it does not request tokens.
 
 use crate::error::Error;
-use crate::oauth::introspection;
+use crate::oauth::{introspection, TokenRequest};
 use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
 use crate::wasm::exports::Options;
@@ -135,7 +135,13 @@ impl Introspector {
             &JsValue::from_str(OPTION_NAMES),
             "introspection expects an options object ({ issuer or introspectionEndpoint, clientId, clientSecret, ... })",
         )?;
-        let config = ClientConfig::read(&reader, Purpose::Introspection)?;
+        let config = ClientConfig::read(
+            &reader,
+            Purpose::Introspection,
+            &mut |endpoint, credentials, auth| {
+                TokenRequest::bare(endpoint, credentials, auth, reader.number("timeoutMs")?)
+            },
+        )?;
         Ok(Introspector {
             cache_seconds: introspection::cache_seconds(reader.number("cacheSeconds")?)?,
             always: reader.bool("always")?,

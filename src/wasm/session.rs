@@ -17,14 +17,15 @@
 use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
+use crate::json::{self, Kind};
 use crate::oauth::assertion;
 use crate::oauth::{
-    parse_token_response, parse_token_response_with, ClientAuth, HttpResponse, Token,
+    parse_token_response, parse_token_response_with, ClientAuth, HttpResponse, Token, TokenRequest,
 };
 use crate::store::{self, StoreOptions};
 use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
-use crate::wasm::exports::{on_store_error_shape, store_shape, Options};
+use crate::wasm::exports::{on_store_error_shape, store_shape, string_value, Options};
 use crate::wasm::host;
 use crate::wasm::server_client::{jti, response, seconds, server_client_methods, ServerClient};
 use wasm_bindgen::prelude::*;
@@ -85,7 +86,23 @@ impl Session {
         } else {
             DEFAULT_SKEW_SECONDS
         };
-        let config = ClientConfig::read(&reader, Purpose::Token).map_err(to_js)?;
+        let config = ClientConfig::read(
+            &reader,
+            Purpose::Token,
+            &mut |endpoint, credentials, auth| {
+                TokenRequest::new(
+                    endpoint,
+                    credentials,
+                    auth,
+                    reader.strings("scope")?,
+                    reader.string("audience")?,
+                    reader.strings("resource")?,
+                    reader.params("extraParams")?,
+                    reader.number("timeoutMs")?,
+                )
+            },
+        )
+        .map_err(to_js)?;
         if config.keys.dpop && !cached && reader.bool("dpop").unwrap_or(false) {
             return Err(to_js(Error::options(
                 "dpop: true makes a key pair that only a TokenClient keeps, and a DPoP token is useless without it; use a TokenClient, or pass dpop: { privateKey, publicKey } and keep the pair",
@@ -431,4 +448,35 @@ pub(crate) fn token_to_js(token: &Token) -> JsValue {
         token.scope.clone(),
         token.raw_json.expose(),
     )
+}
+
+/// The read only the token request's options need: `extraParams`.
+impl Options<'_> {
+    /// A plain object of string (or number, or boolean) values, in order.
+    pub(crate) fn params(&self, name: &str) -> Result<Vec<(String, String)>, Error> {
+        let wrong = || Error::options(format!("{name} must be an object of string values"));
+        let raw = match self.get(name) {
+            None => return Ok(Vec::new()),
+            Some((Kind::Object, raw)) => raw,
+            Some(_) => return Err(wrong()),
+        };
+        json::parse_object(raw)
+            .map_err(|_| wrong())?
+            .into_iter()
+            .map(|m| {
+                let value = match m.kind {
+                    Kind::String => string_value(m.raw).ok_or_else(wrong)?,
+                    // JSON writes numbers and booleans as JavaScript's String() does.
+                    Kind::Number | Kind::Bool => m.raw.to_owned(),
+                    _ => {
+                        return Err(Error::options(format!(
+                            "{name}.{} must be a string, number or boolean",
+                            m.name
+                        )))
+                    }
+                };
+                Ok((m.name.into_owned(), value))
+            })
+            .collect()
+    }
 }
