@@ -77,14 +77,11 @@ impl TokenRequest {
         timeout_ms: Option<f64>,
     ) -> Result<Self, Error> {
         Ok(TokenRequest {
-            endpoint,
-            credentials,
-            auth,
             scope: join_scopes(scopes)?,
             audience: audience.filter(|a| !a.is_empty()),
             resources: check_resources(resources)?,
             extra: check_extra(extra)?,
-            timeout_ms: check_timeout(timeout_ms)?,
+            ..Self::bare(endpoint, credentials, auth, timeout_ms)?
         })
     }
 
