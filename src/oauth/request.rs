@@ -76,13 +76,9 @@ impl TokenRequest {
         extra: Vec<(String, String)>,
         timeout_ms: Option<f64>,
     ) -> Result<Self, Error> {
-        Ok(TokenRequest {
-            scope: join_scopes(scopes)?,
-            audience: audience.filter(|a| !a.is_empty()),
-            resources: check_resources(resources)?,
-            extra: check_extra(extra)?,
-            ..Self::bare(endpoint, credentials, auth, timeout_ms)?
-        })
+        let mut request = Self::bare(endpoint, credentials, auth, timeout_ms)?;
+        request.add_parameters(scopes, audience, resources, extra)?;
+        Ok(request)
     }
 
     /// The client and its endpoint alone, with no scope, audience,
@@ -106,6 +102,22 @@ impl TokenRequest {
             extra: Vec::new(),
             timeout_ms: check_timeout(timeout_ms)?,
         })
+    }
+
+    /// Validates and sets the token request's own parameters: the scope
+    /// list, audience, resource indicators and extra parameters.
+    pub fn add_parameters(
+        &mut self,
+        scopes: Vec<String>,
+        audience: Option<String>,
+        resources: Vec<String>,
+        extra: Vec<(String, String)>,
+    ) -> Result<(), Error> {
+        self.scope = join_scopes(scopes)?;
+        self.audience = audience.filter(|a| !a.is_empty());
+        self.resources = check_resources(resources)?;
+        self.extra = check_extra(extra)?;
+        Ok(())
     }
 
     /// Builds the HTTP request: `grant_type=client_credentials`, the scope,

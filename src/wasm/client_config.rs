@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::json::Kind;
 use crate::jwk::Alg;
 use crate::oauth::assertion;
-use crate::oauth::{discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, TokenRequest};
+use crate::oauth::{discovery, BasicEncoding, ClientAuth, Credentials, TokenRequest};
 use crate::secret::Secret;
 use crate::wasm::exports::{parse_url, Options};
 use web_sys::AbortSignal;
@@ -96,6 +96,8 @@ pub(crate) enum Purpose {
     #[cfg_attr(not(feature = "client"), allow(dead_code))]
     Token,
     /// The introspection endpoint (RFC 7662 §2): `introspectionEndpoint`.
+    /// (Unused in the `/client` build, which requests tokens only.)
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
     Introspection,
 }
 
@@ -108,6 +110,29 @@ impl Purpose {
         }
     }
 
+    /// What to say when both the endpoint and `issuer` are given, and when
+    /// neither is: fixed texts, cheaper in wasm than formatting.
+    fn texts(self) -> [&'static str; 2] {
+        match self {
+            Purpose::Token => [
+                "pass either tokenUrl or issuer, not both",
+                "tokenUrl is required (or issuer, to find the token endpoint by discovery)",
+            ],
+            Purpose::Introspection => [
+                "pass either introspectionEndpoint or issuer, not both",
+                "introspectionEndpoint is required (or issuer, to find the introspection endpoint by discovery)",
+            ],
+        }
+    }
+
+    /// How errors name the discovered endpoint's URL.
+    pub(crate) fn metadata_name(self) -> &'static str {
+        match self {
+            Purpose::Token => "the metadata's token_endpoint",
+            Purpose::Introspection => "the metadata's introspection_endpoint",
+        }
+    }
+
     /// The endpoint's member in the server's metadata (RFC 8414 §2).
     pub(crate) fn metadata_member(self) -> &'static str {
         match self {
@@ -117,53 +142,18 @@ impl Purpose {
     }
 }
 
-/// Options of a token request that an introspection request has no use
-/// for: passing one is a mistake worth naming.
-const NOT_FOR_INTROSPECTION: [&str; 7] = [
-    "tokenUrl",
-    "scope",
-    "audience",
-    "resource",
-    "extraParams",
-    "dpop",
-    "refreshSkewSeconds",
-];
-
 impl ClientConfig {
-    /// Reads the options for `purpose`; `request` makes the request from
-    /// the endpoint, credentials and method (with the token request's own
-    /// parameters, or none for introspection). A function, not a branch
-    /// here, so each build links only the one it uses; `dyn`, so this
-    /// function is not compiled twice where both are.
-    pub(crate) fn read(
-        options: &Options,
-        purpose: Purpose,
-        request: &mut dyn FnMut(Endpoint, Credentials, ClientAuth) -> Result<TokenRequest, Error>,
-    ) -> Result<Self, Error> {
+    /// Reads the options every request to the authorization server takes,
+    /// for `purpose`: the endpoint (or `issuer`), the client and its
+    /// authentication, the timeout. The request is [`TokenRequest::bare`];
+    /// a Session adds the token request's own parameters, so a build that
+    /// only introspects does not carry their validation.
+    pub(crate) fn read(options: &Options, purpose: Purpose) -> Result<Self, Error> {
         let allow_insecure_http = options.bool("allowInsecureHttp")?;
-        if purpose == Purpose::Introspection {
-            if let Some(name) = NOT_FOR_INTROSPECTION
-                .iter()
-                .find(|name| options.get(name).is_some())
-            {
-                return Err(Error::options(format!(
-                    "{name} does not apply to token introspection; pass introspectionEndpoint or issuer, clientId and the client's credentials"
-                )));
-            }
-        }
         let option = purpose.option();
         let (endpoint, issuer) = match (options.string(option)?, options.string("issuer")?) {
-            (Some(_), Some(_)) => {
-                return Err(Error::options(format!(
-                    "pass either {option} or issuer, not both"
-                )))
-            }
-            (None, None) => {
-                return Err(Error::options(format!(
-                    "{option} is required (or issuer, to find the {} by discovery)",
-                    purpose.metadata_member().replace('_', " ")
-                )))
-            }
+            (Some(_), Some(_)) => return Err(Error::options(purpose.texts()[0])),
+            (None, None) => return Err(Error::options(purpose.texts()[1])),
             (Some(url), None) => (
                 parse_url(option, &url)?.check(option, allow_insecure_http)?,
                 None,
@@ -210,7 +200,8 @@ impl ClientConfig {
             Some(name) => credentials.with_basic_encoding(BasicEncoding::from_name(&name)?)?,
             None => credentials,
         };
-        let request = request(endpoint, credentials, auth)?;
+        let request =
+            TokenRequest::bare(endpoint, credentials, auth, options.number("timeoutMs")?)?;
         let keys = KeyOptions::read(options, auth)?;
         Ok(ClientConfig {
             request,

@@ -10,7 +10,7 @@
 //! token client: a resource server introspects, it does not request tokens.
 
 use crate::error::Error;
-use crate::oauth::{introspection, TokenRequest};
+use crate::oauth::introspection;
 use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
 use crate::wasm::exports::Options;
@@ -20,6 +20,18 @@ use wasm_bindgen::prelude::*;
 /// `introspectToken`'s option names (and the token request's, to name them
 /// when misplaced), for [`crate::wasm::host::options_json`].
 const OPTION_NAMES: &str = "introspectionEndpoint,issuer,clientId,clientSecret,authMethod,timeoutMs,allowInsecureHttp,basicEncoding,signingAlg,keyId,assertionAudience,cacheSeconds,always,tokenUrl,scope,audience,resource,extraParams,dpop,refreshSkewSeconds";
+
+/// Options of a token request that an introspection request has no use
+/// for: passing one is a mistake worth naming.
+const NOT_FOR_INTROSPECTION: [&str; 7] = [
+    "tokenUrl",
+    "scope",
+    "audience",
+    "resource",
+    "extraParams",
+    "dpop",
+    "refreshSkewSeconds",
+];
 
 /// A client of the introspection endpoint. See the module docs.
 #[wasm_bindgen(skip_typescript)]
@@ -135,13 +147,15 @@ impl Introspector {
             &JsValue::from_str(OPTION_NAMES),
             "introspection expects an options object ({ issuer or introspectionEndpoint, clientId, clientSecret, ... })",
         )?;
-        let config = ClientConfig::read(
-            &reader,
-            Purpose::Introspection,
-            &mut |endpoint, credentials, auth| {
-                TokenRequest::bare(endpoint, credentials, auth, reader.number("timeoutMs")?)
-            },
-        )?;
+        if let Some(name) = NOT_FOR_INTROSPECTION
+            .iter()
+            .find(|name| reader.get(name).is_some())
+        {
+            return Err(Error::options(format!(
+                "{name} does not apply to token introspection; pass introspectionEndpoint or issuer, clientId and the client's credentials"
+            )));
+        }
+        let config = ClientConfig::read(&reader, Purpose::Introspection)?;
         Ok(Introspector {
             cache_seconds: introspection::cache_seconds(reader.number("cacheSeconds")?)?,
             always: reader.bool("always")?,

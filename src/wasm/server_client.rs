@@ -123,8 +123,8 @@ impl ServerClient {
                 hints: Default::default(),
             });
         };
-        let name = format!("the metadata's {member}");
-        let endpoint = parse_url(&name, &found)?.check(&name, self.config.allow_insecure_http)?;
+        let name = self.purpose.metadata_name();
+        let endpoint = parse_url(name, &found)?.check(name, self.config.allow_insecure_http)?;
         self.discovered = Some(TokenRequest {
             endpoint,
             ..self.config.request.clone()

@@ -20,7 +20,7 @@ use crate::error::{ClientHint, Error, ResponseHints};
 use crate::json::{self, Kind};
 use crate::oauth::assertion;
 use crate::oauth::{
-    parse_token_response, parse_token_response_with, ClientAuth, HttpResponse, Token, TokenRequest,
+    parse_token_response, parse_token_response_with, ClientAuth, HttpResponse, Token,
 };
 use crate::store::{self, StoreOptions};
 use crate::wasm::client_config::{ClientConfig, Purpose};
@@ -86,23 +86,16 @@ impl Session {
         } else {
             DEFAULT_SKEW_SECONDS
         };
-        let config = ClientConfig::read(
-            &reader,
-            Purpose::Token,
-            &mut |endpoint, credentials, auth| {
-                TokenRequest::new(
-                    endpoint,
-                    credentials,
-                    auth,
-                    reader.strings("scope")?,
-                    reader.string("audience")?,
-                    reader.strings("resource")?,
-                    reader.params("extraParams")?,
-                    reader.number("timeoutMs")?,
-                )
-            },
-        )
-        .map_err(to_js)?;
+        let mut config = ClientConfig::read(&reader, Purpose::Token).map_err(to_js)?;
+        config
+            .request
+            .add_parameters(
+                reader.strings("scope").map_err(to_js)?,
+                reader.string("audience").map_err(to_js)?,
+                reader.strings("resource").map_err(to_js)?,
+                reader.params("extraParams").map_err(to_js)?,
+            )
+            .map_err(to_js)?;
         if config.keys.dpop && !cached && reader.bool("dpop").unwrap_or(false) {
             return Err(to_js(Error::options(
                 "dpop: true makes a key pair that only a TokenClient keeps, and a DPoP token is useless without it; use a TokenClient, or pass dpop: { privateKey, publicKey } and keep the pair",

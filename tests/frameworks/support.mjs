@@ -97,7 +97,7 @@ async function honoWorker(routes) {
   const bundle = await bundleWorker(project, join(fixtures, "hono-worker.mjs"), dir);
   const inputs = Object.keys(bundle.metafile.inputs);
   if (!inputs.some((p) => p.endsWith("client-credentials/dist/verify/workerd.mjs"))) throw new Error(`the bundle did not take dist/verify/workerd.mjs (the /verify entry, through the workerd condition):\n${inputs.join("\n")}`);
-  writeFileSync(join(dir, "config.capnp"), oneWorkerConfig("api", { ROUTES: JSON.stringify(routes) }));
+  writeFileSync(join(dir, "config.capnp"), oneWorkerConfig("api", { ROUTES: JSON.stringify(routes) }, bundle.wasm));
   const server = serveWorkerd(runtimeBinary("workerd"), dir, ["api"]);
   const ports = await server.ready;
   return {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 export const ENTRY_EXPORTS = {
   decode: ["ClientCredentialsError", "decodeJwt"],
-  verify: ["ClientCredentialsError", "JwksClient", "authorizeRequest", "cacheStore", "clientRoles", "decodeJwt", "kvStore", "realmRoles", "redisStore", "scopes", "verifyJwt"],
+  verify: ["ClientCredentialsError", "JwksClient", "authorizeRequest", "cacheStore", "clientRoles", "decodeJwt", "introspectToken", "kvStore", "realmRoles", "redisStore", "scopes", "verifyJwt"],
   client: ["ClientCredentialsError", "TokenClient", "cacheStore", "decodeJwt", "fetchClientCredentialsToken", "kvStore", "redisStore"],
 };
 

@@ -2,7 +2,7 @@
 // binaries from npm, and child processes that cannot hang a test.
 import { spawn, execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,11 +153,11 @@ export function serveWorkerd(workerd, dir, sockets) {
 }
 
 /**
- * A workerd config (capnp text) serving one worker, `name`, from what bundleWorker left in out/, on a loopback
- * socket of the same name, with text `bindings` (`{ NAME: value }`). Test-only: outbound requests may reach
+ * A workerd config (capnp text) serving one worker, `name`, from what bundleWorker left in out/ (the bundle and
+ * `wasm`, the entry's wasm module), on a loopback socket of the same name, with text `bindings` (`{ NAME: value }`). Test-only: outbound requests may reach
  * loopback, where the test's servers listen and workerd's default network refuses.
  */
-export function oneWorkerConfig(name, bindings) {
+export function oneWorkerConfig(name, bindings, wasm = "client_credentials_bg.wasm") {
   // A JSON string is a capnp text literal too.
   const list = Object.entries(bindings).map(([key, value]) => `    (name = "${key}", text = ${JSON.stringify(value)}),`);
   return `using Workerd = import "/workerd/workerd.capnp";
@@ -171,7 +171,7 @@ const config :Workerd.Config = (
 const ${name} :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "out/worker.mjs"),
-    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
+    (name = "${wasm}", wasm = embed "out/${wasm}"),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [
@@ -202,8 +202,11 @@ export async function bundleWorker(project, source, dir) {
     metafile: true,
     logLevel: "error",
   });
-  // The wasm of the entry the bundle took (`.`, or /verify for the framework adapters, ...): each has its own.
+  // The wasm of the entry the bundle took (`.`, or /verify for the framework adapters, ...), under its own
+  // name, which the entry imports it by; `result.wasm` names it for the config.
   const entry = Object.keys(result.metafile.inputs).map((p) => /client-credentials\/dist\/(?:(\w+)\/)?workerd\.mjs$/.exec(p)).find(Boolean);
-  copyFileSync(join(project.packageDir, "dist", entry?.[1] ?? "", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+  const from = join(project.packageDir, "dist", entry?.[1] ?? "");
+  result.wasm = readdirSync(from).find((f) => f.endsWith("_bg.wasm"));
+  copyFileSync(join(from, result.wasm), join(dir, "out", result.wasm));
   return result;
 }
