@@ -46,9 +46,14 @@ const PEERS = [
  */
 export const ENTRIES = [
   { entry: "client-credentials/decode", dir: "decode", budget: 12 * 1024, ceiling: 21.5 * 1024 },
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 61.5 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 88.5 * 1024 },
+  // Raised for token introspection (RFC 7662, issue 22), which /verify and `.` now hold: /verify 61.5 -> 78.5
+  // (wasm +12.6 KB: client authentication, discovery of introspection_endpoint, the answer's reading; JS +3.8 KB:
+  // introspection.js and signing.js for client assertions), `.` 88.5 -> 93, /client 64 -> 65 (+0.5 KB: the
+  // discovery and client authentication it now shares with the introspector). Without introspection in /verify
+  // (drop "introspection" from its Cargo features in scripts/build.mjs) /verify's wasm is back to 52 KB.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 78.5 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 65 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 93 * 1024 },
 ];
 export const SLACK = 1024;
 
