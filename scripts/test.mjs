@@ -42,6 +42,8 @@ const SUITES = [
   { name: "keycloak", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/keycloak")] },
   // The Express, Fastify and Hono adapters in real apps (Hono in workerd too), with Keycloak's tokens.
   { name: "frameworks", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/frameworks")] },
+  // The docs: every ```js sample of README.md and docs/ run (scripts/doctest.mjs), links, the TypeDoc reference check.
+  { name: "docs", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/docs")] },
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
   { name: "soak", cmd: "node", args: ["scripts/soak.mjs"] },
   // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.
@@ -50,7 +52,7 @@ const SUITES = [
 
 // Suites whose tests may talk to Keycloak. One instance serves them all (tests attach
 // through KEYCLOAK_SHARED): a start costs ~30 s of this machine's two cores.
-const KEYCLOAK_SUITES = new Set(["js", "browser", "runtimes", "keycloak", "frameworks", "cli", "store"]);
+const KEYCLOAK_SUITES = new Set(["js", "browser", "runtimes", "keycloak", "frameworks", "cli", "store", "docs"]);
 let keycloak;
 
 const wanted = process.argv.slice(2);

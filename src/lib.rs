@@ -17,6 +17,8 @@
 //!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
 //! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`verified_cache`]: what `verifyJwt`'s cache of verified tokens may
+//!   keep, and the span over which a kept token's time claims hold.
 //! - [`store`]: a token shared between instances through Redis, KV or the
 //!   Cache API: the entry's key derivation inputs, format and checks.
 //! - `wasm` (wasm only, `src/wasm/`): the wasm-bindgen faces. `exports`
@@ -47,6 +49,7 @@ pub mod secret;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
 pub mod store;
+pub mod verified_cache;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

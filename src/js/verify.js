@@ -12,6 +12,8 @@ import { GAVE_UP, within } from "./flight.js";
 import { send } from "./http.js";
 import { introspect, introspectionFailures, introspectorFor } from "./introspection.js";
 import { sharedKeySet } from "./store.js";
+import { clientRoles, realmRoles, scopes } from "./claims.js";
+import { VerifiedTokens, cachedResult } from "./token-cache.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
@@ -24,7 +26,7 @@ const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
  * left out.
  */
 function imported(source, cache, alg, kid) {
-  const id = kid === undefined ? alg : `${alg}\n${kid}`;
+  const id = keyId(alg, kid);
   const cached = cache.get(id);
   if (cached !== undefined) return cached;
   const texts = source.select(alg, kid);
@@ -40,8 +42,16 @@ function imported(source, cache, alg, kid) {
 
 const NONE = [];
 
-/** `JwksClient`'s key lookup, for `candidates` only (set by the class's static block). */
-let keysOf;
+const keyId = (alg, kid) => (kid === undefined ? alg : `${alg}\n${kid}`);
+
+/** The keys `imported` already holds for `alg` and `kid`, without importing or fetching; undefined if none are at hand. */
+function importedAtHand(cache, alg, kid) {
+  const keys = cache.get(keyId(alg, kid));
+  return Array.isArray(keys) ? keys : undefined;
+}
+
+/** `JwksClient`'s key lookups, for `candidates` and `keysAtHand` only (set by the class's static block). */
+let keysOf, keysAtHandOf;
 
 /**
  * A remote JSON Web Key Set (RFC 7517 §5), found from an `issuer` by
@@ -57,6 +67,8 @@ let keysOf;
  * - A failed fetch is not cached: with no keys yet, the next call fetches
  *   again; with keys, they stay in use.
  */
+export { clientRoles, realmRoles, scopes };
+
 export class JwksClient {
   #source;
   /** `alg \n kid` → Promise<CryptoKey[]>, for the current key set. */
@@ -97,11 +109,17 @@ export class JwksClient {
 
   static {
     keysOf = (client, alg, kid) => client.#keysFor(alg, kid);
+    keysAtHandOf = (client, alg, kid) => (client.#current() ? importedAtHand(client.#keys, alg, kid) : undefined);
+  }
+
+  /** Whether the key set is loaded, not being fetched, and not due for a fetch: its keys may be used as they are. */
+  #current() {
+    return this.#loaded && this.#flight === undefined && !this.#source.due(Date.now());
   }
 
   /** The keys for `alg` and `kid`: an array when they are at hand, else a promise of one. */
   #keysFor(alg, kid) {
-    if (this.#loaded && this.#flight === undefined && !this.#source.due(Date.now())) {
+    if (this.#current()) {
       const keys = imported(this.#source, this.#keys, alg, kid);
       if (Array.isArray(keys) && keys.length > 0) return keys;
     }
@@ -214,9 +232,27 @@ function candidates(options, alg, kid) {
   return Array.isArray(keys) ? fit(keys) : keys.then(fit);
 }
 
+/**
+ * The keys the caller's key option holds for `alg` and `kid` right now,
+ * without importing, fetching or throwing; undefined when they are not at
+ * hand or the options are not a plain key option. A cached token counts
+ * only while the key that verified it is among them.
+ */
+function keysAtHand(options, alg, kid) {
+  const { jwks, key } = options;
+  if ((jwks == null) === (key == null)) return undefined;
+  if (jwks instanceof JwksClient) return keysAtHandOf(jwks, alg, kid);
+  if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) return [key];
+  const set = fixedSets.get(jwks ?? key);
+  return set === undefined ? undefined : importedAtHand(set.keys, alg, kid);
+}
+
 /** The core's checker for these options, made once per distinct set of values (the options object may be a new literal each call). */
 const verifiers = new Map();
 const MAX_VERIFIERS = 64;
+
+/** Each pooled verifier's cache of verified tokens (src/js/token-cache.js), unless its `tokenCache` is false. */
+const verifiedTokens = new WeakMap();
 
 /**
  * The id of the verifier each options object last got, with the values it
@@ -230,8 +266,8 @@ const sameValue = (a, b) => a === b || (Array.isArray(a) && Array.isArray(b) && 
 
 function verifierFor(options) {
   if (options === null || typeof options !== "object") return new JwtVerifier(options);
-  const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty } = options;
-  const values = [issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty];
+  const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty, tokenCache } = options;
+  const values = [issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty, tokenCache];
   const last = byObject.get(options);
   if (last !== undefined && last.values.every((v, i) => sameValue(v, values[i]))) {
     // Absent once MAX_VERIFIERS freed them all: then made again below.
@@ -252,6 +288,8 @@ function verifierFor(options) {
       verifiers.clear();
     }
     verifiers.set(id, verifier);
+    const entries = verifier.cacheEntries;
+    if (entries > 0) verifiedTokens.set(verifier, new VerifiedTokens(entries));
   }
   // Copies of the arrays: the caller's may be edited in place.
   byObject.set(options, { id, values: values.map((v) => (Array.isArray(v) ? [...v] : v)) });
@@ -270,10 +308,24 @@ function nowMs(options) {
  * Verifies a JWS JWT: structure, header, key, signature, then claims, in
  * that order, so the claims of a token whose signature fails are never
  * reported. Resolves to `{ header, payload }`.
+ *
+ * A token verified before with the same options is taken from the
+ * verifier's cache (src/js/token-cache.js) while the clock is inside the
+ * span the core gave for its claims and the key that verified it is still
+ * in the key set; its `{ header, payload }` is then shared and frozen.
  */
 export async function verifyJwt(token, options) {
   const verifier = verifierFor(options);
-  const checked = verifier.check(token, nowMs(options));
+  const now = nowMs(options);
+  const tokens = verifiedTokens.get(verifier);
+  if (tokens !== undefined) {
+    const entry = tokens.find(token, now);
+    if (entry !== undefined) {
+      if (keysAtHand(options, entry.alg, entry.kid)?.includes(entry.key)) return cachedResult(entry);
+      tokens.drop(token);
+    }
+  }
+  const checked = verifier.check(token, now);
   const { alg } = checked;
   let keys = candidates(options, alg, checked.kid);
   if (!Array.isArray(keys)) keys = await keys;
@@ -286,33 +338,11 @@ export async function verifyJwt(token, options) {
     decoded ??= JSON.parse(checked.json);
     if (await verified) {
       if (checked.claimsError !== undefined) throw checked.claimsError;
+      tokens?.add(token, checked, key);
       return decoded;
     }
   }
   throw verifyError(SIGNATURE, "");
-}
-
-/** Realm roles of a Keycloak token (`realm_access.roles`); [] if absent or malformed. */
-export function realmRoles(payload) {
-  return strings(payload?.realm_access?.roles);
-}
-
-/** Roles of a Keycloak token for one client (`resource_access[client].roles`); [] if absent. */
-export function clientRoles(payload, client) {
-  const access = payload?.resource_access;
-  if (access === null || typeof access !== "object" || !Object.hasOwn(access, client)) return [];
-  return strings(access[client]?.roles);
-}
-
-/** Scopes of a token: `scope` (space-separated, RFC 9068 §2.2.3) or `scp` (an array); [] if absent. */
-export function scopes(payload) {
-  const scope = payload?.scope;
-  if (typeof scope === "string") return scope.split(" ").filter((s) => s !== "");
-  return strings(payload?.scp);
-}
-
-function strings(value) {
-  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
 }
 
 /** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case), spaces, a b64token. */
@@ -497,3 +527,8 @@ const refusal = (realm, dpop) => (status, error, description, scope, extra) => {
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
   return { ok: false, status, response: new Response(body, { status, headers }) };
 };
+
+/** How many verified tokens the cache of the verifier for `options` holds (for tests; not exported by the package). */
+export function cachedTokenCount(options) {
+  return verifiedTokens.get(verifierFor(options))?.size ?? 0;
+}

@@ -10,9 +10,11 @@ import { extname, join, normalize } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
+import { EdgeRuntime } from "edge-runtime";
 import { build } from "vite";
 import { FIXTURES, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
 import { assertEntries, ENTRY_EXPORTS } from "./support/entries.mjs";
+import { wasmGlobal, wasmModuleGlobals } from "./support/edge.mjs";
 import { copyFixtures, startServers } from "./support/scenario.mjs";
 
 const WASM = { decode: "client_credentials_decode_bg.wasm", verify: "client_credentials_verify_bg.wasm", client: "client_credentials_client_bg.wasm" };
@@ -117,6 +119,44 @@ describe("package entries", () => {
     } finally {
       server.child.kill();
     }
+  });
+
+  test("edge-runtime: the `edge-light` condition of each entry, each wasm bound as a module", { timeout: 60_000 }, async () => {
+    const dir = join(project.dir, "entries-edge");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "function.mjs"),
+      `import { runEntries } from "../entries.mjs";
+       addEventListener("fetch", (event) => event.respondWith(runEntries(globalThis.ARGS).then((r) => Response.json(r))));`,
+    );
+    const bundle = await esbuild.build({
+      entryPoints: [join(dir, "function.mjs")],
+      bundle: true,
+      write: false,
+      format: "iife",
+      platform: "browser",
+      conditions: ["edge-light", "worker", "browser"],
+      plugins: [wasmModuleGlobals],
+      metafile: true,
+      logLevel: "error",
+    });
+    const inputs = Object.keys(bundle.metafile.inputs);
+    for (const entry of Object.keys(WASM)) assert.ok(inputs.some((p) => p.endsWith(`client-credentials/dist/${entry}/edge-light.mjs`)), inputs.join("\n"));
+    const wasmPaths = Object.entries(WASM).map(([entry, name]) => join(project.packageDir, "dist", entry, name));
+    const runtime = new EdgeRuntime({
+      extend: (context) => {
+        context.ARGS = JSON.parse(args());
+        context.__wasm_bytes = wasmPaths.map((p) => new Uint8Array(readFileSync(p)));
+        return context;
+      },
+    });
+    await runtime.evaluate(
+      `${JSON.stringify(wasmPaths.map(wasmGlobal))}.forEach((name, i) => (globalThis[name] = new WebAssembly.Module(__wasm_bytes[i]))); delete globalThis.__wasm_bytes;`,
+    );
+    await runtime.evaluate(bundle.outputFiles[0].text);
+    const res = await runtime.dispatchFetch("http://edge.test/");
+    assert.equal(res.status, 200);
+    assertEntries(await res.json(), servers);
   });
 
   test("esbuild: importing /decode bundles its own wasm and no other", async () => {

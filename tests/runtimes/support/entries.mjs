@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 
 export const ENTRY_EXPORTS = {
-  decode: ["ClientCredentialsError", "decodeJwt"],
+  decode: ["ClientCredentialsError", "clientRoles", "decodeJwt", "realmRoles", "scopes"],
   verify: ["ClientCredentialsError", "JwksClient", "authorizeRequest", "cacheStore", "clientRoles", "decodeJwt", "introspectToken", "kvStore", "realmRoles", "redisStore", "scopes", "verifyJwt"],
-  client: ["ClientCredentialsError", "TokenClient", "cacheStore", "decodeJwt", "fetchClientCredentialsToken", "kvStore", "redisStore"],
+  client: ["ClientCredentialsError", "TokenClient", "cacheStore", "clientRoles", "decodeJwt", "fetchClientCredentialsToken", "kvStore", "realmRoles", "redisStore", "scopes"],
 };
 
 export function assertEntries(out, servers) {
