@@ -49,14 +49,17 @@ export const ENTRIES = [
   // Raised by issue 20: the verified-token cache (its option and span in the core, src/js/token-cache.js,
   // verifyJwt's key lookups without side effects) adds 1.0 KB to /verify; TokenClient.fetch's one-Request
   // path and the core's freshness span add 0.4 KB to /client; . gains both, 1.4 KB (docs/benchmarks-hot-paths.md).
+  // Raised by issue 26: the `fetch` option (the core's check of it, http.js's path for a custom fetch)
+  // adds 0.26 KB to /verify, 0.20 KB to /client and 0.33 KB to . (measured against main after trimming),
+  // each ceiling rounded up to the next 0.1 KB above the size with it.
   // Raised for token introspection (RFC 7662, issue 22), which /verify and `.` hold: /verify's wasm gains client
   // authentication, discovery of introspection_endpoint and the answer's reading, its JS introspection.js and
   // signing.js (client assertions); /client shares that discovery and client authentication with the introspector.
-  // Measured: /verify 62.3 -> 79.1 KB (most of it wasm), /client 64.4 -> 65.0, . 89.7 -> 94.2. To take
+  // Measured: /verify 62.6 -> 79.4 KB (most of it wasm), /client 64.7 -> 65.3, . 90.1 -> 94.6. To take
   // introspection out of /verify instead, drop "introspection" from its Cargo features in scripts/build.mjs.
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 79.2 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 65.1 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 94.3 * 1024 },
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 79.5 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 65.4 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 94.7 * 1024 },
 ];
 export const SLACK = 1024;
 

@@ -27,7 +27,7 @@ const OPTIONS = 1;
 export async function introspectToken(token, options) {
   const session = introspector(options);
   try {
-    const { claims } = read(await ask(session, keysFor(session, options), token));
+    const { claims } = read(await ask(session, keysFor(session, options), token, options.fetch ?? undefined));
     return JSON.parse(claims);
   } finally {
     session.free();
@@ -49,19 +49,20 @@ function keysFor(session, options) {
 
 /**
  * Discovers the introspection endpoint if needed, then sends the
- * introspection request, with a signed client assertion for a JWT method;
- * resolves to the answer as the core reads it: `until \n claims`.
+ * introspection request, with a signed client assertion for a JWT method,
+ * through `fetcher` (the `fetch` option) when given; resolves to the answer
+ * as the core reads it: `until \n claims`.
  */
-async function ask(session, keys, token) {
+async function ask(session, keys, token, fetcher) {
   const { signal, timeoutMs } = session;
   const signers = await keys;
   for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
-    const res = await send(url, undefined, undefined, timeoutMs, signal);
+    const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
     if (session.discovered(i, res.status, res.meta, res.body)) break;
   }
   const [url, authorization, form, assertion] = session.introspectionRequest(token, Date.now()).split("\n");
   const signed = assertion ? await sign(session, signers.client, assertion) : "";
-  const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal);
+  const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal, undefined, true, fetcher);
   return session.acceptIntrospection(response.status, response.meta, response.body, token, Date.now());
 }
 
@@ -111,7 +112,7 @@ function asked(introspector, token) {
   const { flights, session } = introspector;
   const start = () => {
     const keys = (introspector.keys ??= keysFor(session, introspector.settings));
-    const promise = ask(session, keys, token).then(read, (e) => {
+    const promise = ask(session, keys, token, introspector.settings.fetch ?? undefined).then(read, (e) => {
       if (e !== null && typeof e === "object") introspectionFailures.add(e);
       throw e;
     });

@@ -203,6 +203,7 @@ impl ClientConfig {
         let request =
             TokenRequest::bare(endpoint, credentials, auth, options.number("timeoutMs")?)?;
         let keys = KeyOptions::read(options, auth)?;
+        options.check_fetch()?;
         Ok(ClientConfig {
             request,
             issuer,

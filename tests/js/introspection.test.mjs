@@ -54,6 +54,14 @@ describe("introspectToken", () => {
     assert.equal(clientEntry.introspectToken, undefined);
   });
 
+  test("the fetch option carries discovery and the introspection request, as a token request's", async () => {
+    const seen = [];
+    const answer = await introspectToken(opaque, { issuer: as.issuer, ...basic, fetch: (url, init) => (seen.push(String(url)), realFetch(url, init)) });
+    assert.equal(answer.active, true);
+    assert.ok(seen.some((u) => u.endsWith("/.well-known/openid-configuration")) && seen.some((u) => u.endsWith("/token/introspect")), seen.join("\n"));
+    await assert.rejects(introspectToken(opaque, { issuer: as.issuer, ...basic, fetch: "no" }), { code: "ERR_INVALID_OPTIONS" });
+  });
+
   test("an unknown token is { active: false } and nothing else", async () => {
     assert.deepEqual(await introspectToken("not-a-token-at-all", { issuer: as.issuer, ...basic }), { active: false });
   });
