@@ -15,7 +15,9 @@
 //!   assertions (RFC 7523) and DPoP proofs (RFC 9449); `src/js/signing.js`
 //!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
-//! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`cache`]: when a cached token is fresh, when to refresh it in the
+//!   background and when it may no longer be handed out, against an
+//!   injected clock; [`backoff`]: when to retry a failed background refresh.
 //! - [`store`]: a token shared between instances through Redis, KV or the
 //!   Cache API: the entry's key derivation inputs, format and checks.
 //! - `wasm` (wasm only, `src/wasm/`): the wasm-bindgen faces. `exports`
@@ -33,6 +35,7 @@
 //! [`oauth::HttpRequest`] → fetch (JS) → [`oauth::HttpResponse`] →
 //! [`oauth::Token`] → JS object.
 
+pub mod backoff;
 pub mod base64url;
 pub mod cache;
 pub mod dpop;
