@@ -14,7 +14,8 @@
 //! validation, discovery, form encoding, client authentication, response
 //! parsing, redaction, and whether the cached token is fresh.
 
-use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
+use crate::backoff::Failure;
+use crate::cache::{Entry, TokenCache, Window, DEFAULT_MIN_VALIDITY_SECONDS, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
 use crate::oauth::assertion::{self, JTI_BYTES};
@@ -71,14 +72,15 @@ struct Dpop {
 #[wasm_bindgen]
 impl Session {
     /// Reads and validates `options`; `cached` also reads
-    /// `refreshSkewSeconds`, which only `TokenClient` takes.
+    /// `refreshSkewSeconds`, `minValiditySeconds`, `onRefreshError` and
+    /// `waitUntil`, which only `TokenClient` takes.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, cached: bool) -> Result<Session, JsValue> {
         let reader = Options::new(&options).map_err(to_js)?;
-        let skew = if cached {
-            skew_seconds(reader.number("refreshSkewSeconds").map_err(to_js)?).map_err(to_js)?
+        let (skew, min_validity) = if cached {
+            cache_options(&reader).map_err(to_js)?
         } else {
-            DEFAULT_SKEW_SECONDS
+            (DEFAULT_SKEW_SECONDS, DEFAULT_MIN_VALIDITY_SECONDS)
         };
         let config = ClientConfig::read(&reader).map_err(to_js)?;
         if config.keys.dpop && !cached && reader.bool("dpop").unwrap_or(false) {
@@ -105,7 +107,7 @@ impl Session {
             config,
             discovered: None,
             secrets: None,
-            cache: TokenCache::new(skew),
+            cache: TokenCache::with_min_validity(skew, min_validity),
             assertion_header: None,
             dpop: None,
             signed: Vec::new(),
@@ -471,6 +473,38 @@ impl Session {
         self.cache.is_fresh(now_ms)
     }
 
+    /// Where the cached token stands at `now_ms` ([`Window`]): 0 fresh, use
+    /// it; 1 advisory, use it and refresh in the background; 2 advisory,
+    /// use it while a failed refresh is waited out; 3 mandatory, wait for a
+    /// request.
+    pub fn window(&self, now_ms: f64) -> u8 {
+        match self.cache.window(now_ms) {
+            Window::Fresh => 0,
+            Window::Advisory { refresh: true } => 1,
+            Window::Advisory { refresh: false } => 2,
+            Window::Mandatory => 3,
+        }
+    }
+
+    /// Records that a refresh failed at `now_ms` with the error `code`
+    /// (`oauth_error`: its `error` member for `ERR_OAUTH`; `retry_after`:
+    /// its `retryAfter`) and returns the wait before the next background
+    /// attempt in milliseconds, or -1 when there is none: a definitive
+    /// refusal ([`Failure`]) is not retried in the background.
+    #[wasm_bindgen(js_name = refreshFailed)]
+    pub fn refresh_failed(
+        &mut self,
+        now_ms: f64,
+        code: &str,
+        oauth_error: &str,
+        retry_after: Option<String>,
+    ) -> f64 {
+        let failure = Failure::of(code, oauth_error);
+        self.cache
+            .refresh_failed(failure, retry_after.as_deref(), now_ms, random())
+            .unwrap_or(-1.0)
+    }
+
     /// Forgets the cached token.
     pub fn invalidate(&mut self) {
         self.cache.invalidate();
@@ -612,15 +646,48 @@ pub(crate) fn on_store_error_shape(reader: &Options) -> Option<bool> {
     (!on_error.is_undefined() && !on_error.is_null()).then(|| on_error.is_function())
 }
 
-/// `refreshSkewSeconds`: 0 to a day.
-fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
-    match value {
-        None => Ok(DEFAULT_SKEW_SECONDS),
+/// `TokenClient`'s cache options: `refreshSkewSeconds` and
+/// `minValiditySeconds`, each 0 to a day, and `onRefreshError` and
+/// `waitUntil`, each a function if given.
+fn cache_options(reader: &Options) -> Result<(u32, u32), Error> {
+    let seconds = |name: &str, default: u32| match reader.number(name)? {
+        None => Ok(default),
         Some(s) if (0.0..=86_400.0).contains(&s) => Ok(s as u32),
-        Some(_) => Err(Error::options(
-            "refreshSkewSeconds must be a number of seconds from 0 to 86400",
-        )),
+        Some(_) => Err(Error::options(format!(
+            "{name} must be a number of seconds from 0 to 86400"
+        ))),
+    };
+    let skew = seconds("refreshSkewSeconds", DEFAULT_SKEW_SECONDS)?;
+    let min_validity = seconds("minValiditySeconds", DEFAULT_MIN_VALIDITY_SECONDS)?;
+    check_function(
+        reader,
+        "onRefreshError",
+        "(error) => void, called with each failed background refresh",
+    )?;
+    check_function(
+        reader,
+        "waitUntil",
+        "the Workers ctx.waitUntil, bound: ctx.waitUntil.bind(ctx)",
+    )?;
+    Ok((skew, min_validity))
+}
+
+/// An option that must be a function when given (null counts as absent).
+pub(crate) fn check_function(reader: &Options, name: &str, what: &str) -> Result<(), Error> {
+    let value = reader.value(name);
+    if value.is_undefined() || value.is_null() || value.is_function() {
+        Ok(())
+    } else {
+        Err(Error::options(format!("{name} must be a function: {what}")))
     }
+}
+
+/// A number in `[0, 1)` from `crypto.getRandomValues`, for the backoff's
+/// jitter.
+pub(crate) fn random() -> f64 {
+    let mut bytes = [0; 4];
+    crate::wasm::host::random_bytes(&mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / 4_294_967_296.0
 }
 
 /// A response as `src/js/http.js` read it: the status, `meta` as

@@ -45,7 +45,10 @@ fn the_sequence_of_waits_follows_the_injected_source() {
         let wait = b
             .failed(Failure::Transient, None, now, random.next())
             .unwrap();
-        assert!(!b.may_attempt(now + wait - 1.0), "no attempt before the wait");
+        assert!(
+            !b.may_attempt(now + wait - 1.0),
+            "no attempt before the wait"
+        );
         assert!(b.may_attempt(now + wait), "an attempt once it is over");
         waits.push(wait);
         now += wait + 1_000.0;
@@ -147,7 +150,11 @@ fn definitive_failures_stop_the_background_attempts() {
         ("ERR_TIMEOUT", ""),
         ("ERR_INVALID_RESPONSE", ""),
     ] {
-        assert_eq!(Failure::of(code, error), Failure::Transient, "{code} {error}");
+        assert_eq!(
+            Failure::of(code, error),
+            Failure::Transient,
+            "{code} {error}"
+        );
     }
     let mut b = Backoff::default();
     assert_eq!(b.failed(Failure::Definitive, Some("1"), T0, 0.5), None);

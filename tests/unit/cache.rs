@@ -97,7 +97,11 @@ fn the_three_windows_of_a_300_s_token() {
     let c = windows_of(60, 10, 300.0);
     assert_eq!(c.window(T0), Window::Fresh);
     assert_eq!(c.window(T0 + 239_999.0), Window::Fresh);
-    assert_eq!(c.window(T0 + 240_000.0), REFRESH, "advisory from expiry - skew");
+    assert_eq!(
+        c.window(T0 + 240_000.0),
+        REFRESH,
+        "advisory from expiry - skew"
+    );
     assert_eq!(c.window(T0 + 289_999.0), REFRESH);
     assert_eq!(
         c.window(T0 + 290_000.0),
@@ -144,8 +148,15 @@ fn a_token_without_lifetime_is_always_fresh_and_none_is_mandatory() {
 fn a_failed_background_refresh_is_waited_out_then_retried() {
     let mut c = windows_of(60, 10, 300.0);
     let t = T0 + 240_000.0;
-    assert_eq!(c.refresh_failed(Failure::Transient, None, t, 0.5), Some(500.0));
-    assert_eq!(c.window(t + 499.0), WAIT_OUT, "still handed out while waiting");
+    assert_eq!(
+        c.refresh_failed(Failure::Transient, None, t, 0.5),
+        Some(500.0)
+    );
+    assert_eq!(
+        c.window(t + 499.0),
+        WAIT_OUT,
+        "still handed out while waiting"
+    );
     assert_eq!(c.window(t + 500.0), REFRESH);
     assert_eq!(
         c.refresh_failed(Failure::Transient, None, t + 500.0, 0.5),
