@@ -7,7 +7,7 @@
 // response and says whether the cached token is fresh. What stays here is
 // what can only live in JavaScript: awaiting promises and sharing them.
 import { Session } from "./client_credentials.js";
-import { GAVE_UP, INLINE, handOver, noop, report, withCause, within } from "./flight.js";
+import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, within } from "./flight.js";
 import { authorizedFetch, replayable, send } from "./http.js";
 import { importKeys, sign } from "./signing.js";
 import { sha256 } from "./webcrypto.js";
@@ -217,7 +217,10 @@ export class TokenClient {
         keep?.(response.body);
         return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
       });
-    const obtained = this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish);
+    const obtain = () => (this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish));
+    // Background work starts after the caller has its token: building and sending the
+    // request costs the caller nothing.
+    const obtained = background ? afterThisTask().then(obtain) : obtain();
     const promise = obtained.then(
       (token) => {
         settle();

@@ -59,3 +59,8 @@ export function withCause(error, cause) {
   if (cause !== undefined && error !== null && typeof error === "object" && error !== cause && error.cause === undefined) error.cause = cause;
   return error;
 }
+
+/** Resolves in a later task (not a microtask), once the callers of this one have resumed. */
+export function afterThisTask() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -8,7 +8,7 @@
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
 import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
-import { GAVE_UP, INLINE, handOver, noop, report, withCause, within } from "./flight.js";
+import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, within } from "./flight.js";
 import { send } from "./http.js";
 import { sharedKeySet } from "./store.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
@@ -133,7 +133,7 @@ export class JwksClient {
   #ahead() {
     const flight = this.#flight;
     if (flight !== undefined && Date.now() - flight.startedAt <= this.#source.joinLimitMs) return flight.settled;
-    this.#start(true);
+    this.#start(true, true);
     const { settled } = this.#flight;
     handOver(this.#waitUntil, settled);
     return settled;
@@ -175,12 +175,14 @@ export class JwksClient {
     return keys;
   }
 
-  #start(useStore) {
+  #start(useStore, background = false) {
     const id = ++this.#flights;
     const settle = () => {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
-    const promise = this.#fetch(useStore).then(
+    // A background refetch starts after the caller has its keys.
+    const fetched = background ? afterThisTask().then(() => this.#fetch(useStore)) : this.#fetch(useStore);
+    const promise = fetched.then(
       () => {
         settle();
         this.#keys.clear();
