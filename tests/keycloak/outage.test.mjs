@@ -160,9 +160,11 @@ test("through a Keycloak outage: the advisory window serves, the mandatory one f
 
     // B. Still paused past minValiditySeconds: the callers wait, and fail with the cause.
     const failingFrom = mandatoryAt + 2 * TIMEOUT_MS;
-    await sleepUntil(failingFrom + 2000);
-    const tokensB = run.between(failingFrom, failingFrom + 2000, "getToken");
-    const verifiesB = run.between(obtained + 5000 + MAX_STALE_S * 1000 + 2 * TIMEOUT_MS, Date.now(), "verify");
+    await sleepUntil(failingFrom + 4000);
+    const tokensB = run.between(failingFrom, failingFrom + 4000, "getToken");
+    // The keys were last fetched about MAX_AGE_S after `obtained` (the refetch before the pause).
+    const staleFrom = obtained + (MAX_AGE_S + MAX_STALE_S) * 1000 + 2 * TIMEOUT_MS;
+    const verifiesB = run.between(staleFrom, Date.now(), "verify");
     console.log(
       `# B (past minValiditySeconds, still paused): getToken ${tokensB.length} calls, ${failed(tokensB).length} failed ` +
         `(${[...new Set(failed(tokensB).map((c) => c.error.code))]}), causes: ${[...new Set(failed(tokensB).map((c) => c.error.cause?.code))]}; ` +
@@ -183,6 +185,8 @@ test("through a Keycloak outage: the advisory window serves, the mandatory one f
     assert.notEqual(second, first);
     const recovered = run.calls.find((c) => c.kind === "getToken" && c.ok && c.at >= resumedAt);
     const verified2 = run.calls.find((c) => c.kind === "verify" && c.ok && c.at >= resumedAt);
+    const failedTokens = failed(run.calls.filter((c) => c.kind === "getToken"));
+    assert.ok(failedTokens.every((c) => c.at >= mandatoryAt - 50 && c.at < resumedAt), "getToken() failed only past minValiditySeconds, while paused");
     console.log(`# C (resumed): first token ${((recovered.at + recovered.ms - resumedAt) / 1000).toFixed(2)} s after SIGCONT, first verification ${((verified2.at + verified2.ms - resumedAt) / 1000).toFixed(2)} s after`);
 
     // D. Paused in the next token's advisory window, resumed inside it: no call fails,
