@@ -1,0 +1,16 @@
+import { JwksClient, verifyJwt, fetchClientCredentialsToken } from "client-credentials";
+import { startAuthServer } from "/work/wt-outage/scripts/dev-auth-server.mjs";
+import { randomKidToken } from "/work/wt-outage/tests/support/random-kid.mjs";
+const as = await startAuthServer({ accessTokenTtl: 300 });
+const opts = (jwks) => ({ jwks, issuer: as.issuer, audience: `${as.issuer}/account` });
+const tokens = await Promise.all(Array.from({ length: 1000 }, () => randomKidToken(as.issuer)));
+const { clientId, clientSecret } = as.clients.basic;
+const { accessToken } = await fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId, clientSecret });
+const quick = new JwksClient({ jwksUri: as.jwksUri, cooldownSeconds: 0.2 });
+await verifyJwt(accessToken, opts(quick));
+await new Promise((r) => setTimeout(r, 250));
+as.resetStats();
+const t0 = performance.now();
+await Promise.allSettled(tokens.map((t) => verifyJwt(t, opts(quick))));
+console.log("requests", as.stats.jwksRequests, "ms", performance.now() - t0);
+await as.close();
