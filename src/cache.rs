@@ -28,7 +28,7 @@
 //! Time is the caller's: every method takes `now_ms`, so tests cover skew,
 //! expiry and clocks that jump, without sleeping.
 
-use crate::backoff::{Backoff, Failure};
+use crate::backoff::Backoff;
 
 /// Default refresh skew, in seconds.
 pub const DEFAULT_SKEW_SECONDS: u32 = 60;
@@ -114,24 +114,16 @@ impl TokenCache {
         }
     }
 
-    /// Records a failed refresh at `now_ms` (`retry_after`: the response's
-    /// header, if any; `random` in `[0, 1)` for the jitter) and returns the
-    /// wait before the next background attempt, `None` when there is none
-    /// (a definitive failure: only a caller in the mandatory window tries
-    /// again).
-    pub fn refresh_failed(
-        &mut self,
-        failure: Failure,
-        retry_after: Option<&str>,
-        now_ms: f64,
-        random: f64,
-    ) -> Option<f64> {
-        self.backoff.failed(failure, retry_after, now_ms, random)
-    }
-
     /// The background refresh's state.
     pub fn backoff(&self) -> &Backoff {
         &self.backoff
+    }
+
+    /// Where a failed refresh is recorded ([`Backoff::failed`]): the next
+    /// background attempt waits for it, and a definitive failure stops
+    /// them until the mandatory window.
+    pub fn backoff_mut(&mut self) -> &mut Backoff {
+        &mut self.backoff
     }
 
     /// Whether the cached token may be used at `now_ms`.

@@ -501,7 +501,8 @@ impl Session {
     ) -> f64 {
         let failure = Failure::of(code, oauth_error);
         self.cache
-            .refresh_failed(failure, retry_after.as_deref(), now_ms, random())
+            .backoff_mut()
+            .failed(failure, retry_after.as_deref(), now_ms, random())
             .unwrap_or(-1.0)
     }
 

@@ -73,12 +73,18 @@ const outage :Workerd.Worker = (
   /** Sleeps into the advisory window of a token that expires at `expiresAt`. */
   const intoAdvisory = (expiresAt) => sleep(Math.max(0, expiresAt - 3000 + 300 - Date.now()));
 
-  test("with waitUntil: the response carries the cached token at once, and the refresh completes after it", { timeout: 60_000 }, async () => {
+  /** With the endpoint answering at once: `client`'s current token, once it is in its advisory window. */
+  const advisoryToken = async (client) => {
     endpoint.delayMs = 0;
     endpoint.status = 200;
-    const first = await get("waitUntil");
-    assert.equal(first.status, 200, JSON.stringify(first.body));
-    await intoAdvisory(first.body.expiresAt);
+    const current = await get(client);
+    assert.equal(current.status, 200, JSON.stringify(current.body));
+    await intoAdvisory(current.body.expiresAt);
+    return current;
+  };
+
+  test("with waitUntil: the response carries the cached token at once, and the refresh completes after it", { timeout: 60_000 }, async () => {
+    const first = await advisoryToken("waitUntil");
     endpoint.delayMs = 1500;
     const before = endpoint.requests;
     const during = await get("waitUntil");
@@ -95,10 +101,7 @@ const outage :Workerd.Worker = (
   });
 
   test("with waitUntil: a failed background refresh keeps the token and reaches onRefreshError", { timeout: 60_000 }, async () => {
-    endpoint.delayMs = 0;
-    endpoint.status = 200;
-    const current = await get("waitUntil");
-    await intoAdvisory(current.body.expiresAt);
+    const current = await advisoryToken("waitUntil");
     endpoint.status = 503;
     const during = await get("waitUntil");
     assert.equal(during.status, 200);
@@ -114,10 +117,7 @@ const outage :Workerd.Worker = (
   });
 
   test("without waitUntil: the refresh runs inside the request that needs it, and a failure answers with the cached token", { timeout: 60_000 }, async () => {
-    endpoint.delayMs = 0;
-    endpoint.status = 200;
-    const first = await get("inline");
-    await intoAdvisory(first.body.expiresAt);
+    const first = await advisoryToken("inline");
     endpoint.delayMs = 800;
     const refreshed = await get("inline");
     assert.ok(refreshed.ms >= 700, `answered in ${refreshed.ms.toFixed(0)} ms, before the refresh`);

@@ -149,7 +149,7 @@ fn a_failed_background_refresh_is_waited_out_then_retried() {
     let mut c = windows_of(60, 10, 300.0);
     let t = T0 + 240_000.0;
     assert_eq!(
-        c.refresh_failed(Failure::Transient, None, t, 0.5),
+        c.backoff_mut().failed(Failure::Transient, None, t, 0.5),
         Some(500.0)
     );
     assert_eq!(
@@ -159,7 +159,8 @@ fn a_failed_background_refresh_is_waited_out_then_retried() {
     );
     assert_eq!(c.window(t + 500.0), REFRESH);
     assert_eq!(
-        c.refresh_failed(Failure::Transient, None, t + 500.0, 0.5),
+        c.backoff_mut()
+            .failed(Failure::Transient, None, t + 500.0, 0.5),
         Some(1_000.0),
         "the second failure doubles the cap"
     );
@@ -181,7 +182,8 @@ fn a_definitive_failure_stops_background_refreshes_until_the_mandatory_window() 
     let mut c = windows_of(60, 10, 300.0);
     let t = T0 + 240_000.0;
     assert_eq!(
-        c.refresh_failed(Failure::of("ERR_OAUTH", "invalid_client"), None, t, 0.5),
+        c.backoff_mut()
+            .failed(Failure::of("ERR_OAUTH", "invalid_client"), None, t, 0.5),
         None
     );
     assert_eq!(c.window(t + 49_999.0), WAIT_OUT, "the token is kept");
