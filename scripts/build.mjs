@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Builds the npm package into dist/: one optimised wasm, the wasm-bindgen
-// glue (target "web", which every runtime can drive), and one small entry
-// file per runtime.
+// Builds the npm package into dist/: one optimised wasm per package entry,
+// each with its wasm-bindgen glue (target "web", which every runtime can
+// drive), the JavaScript half that entry uses, and one small entry file per
+// runtime. `.` is dist/ itself; `/decode`, `/verify` and `/client` are
+// dist/decode/, dist/verify/ and dist/client/.
 //
 //   node scripts/build.mjs          build, print sizes
 //   node scripts/build.mjs --if-needed   skip when dist/ is newer than the sources
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -39,6 +41,20 @@ if (process.argv.includes("--if-needed") && existsSync(join(dist, "node.cjs"))) 
 
 const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: root, stdio: "inherit", env });
 
+/**
+ * The package entries. Each gets a wasm built from the one crate with only
+ * the Cargo features its exports need (src/wasm/mod.rs), so importing
+ * `/decode` never downloads, compiles or bundles the client or the verifier.
+ * `api` is the export list in src/entries/api/.
+ */
+const ENTRIES = [
+  { dir: "", api: "index", features: ["verify", "client"] },
+  { dir: "decode", api: "decode", features: [] },
+  { dir: "verify", api: "verify", features: ["verify"] },
+  { dir: "client", api: "client", features: ["client"] },
+];
+const RUNTIME_ENTRIES = ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "browser.mjs"];
+
 // The size build: with a nightly toolchain and its rust-src, the standard
 // library is rebuilt with `-C panic=immediate-abort`, so a panic (which the
 // core never means to reach) traps at once instead of formatting a message
@@ -48,65 +64,103 @@ const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: roo
 const toolchains = execFileSync("rustup", ["toolchain", "list"], { encoding: "utf8" });
 const nightlySrc = /^nightly/m.test(toolchains) && process.env.CC_STABLE_BUILD !== "1" &&
   /^rust-src/m.test(execFileSync("rustup", ["component", "list", "--toolchain", "nightly", "--installed"], { encoding: "utf8" }));
-let artifacts = join(root, "target", "wasm32-unknown-unknown", "release");
-if (nightlySrc) {
-  const targetDir = join(root, "target", "size");
-  // RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is repeated here.
-  run("cargo", ["+nightly", "build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-Zbuild-std=std,panic_abort", "--target-dir", targetDir], {
-    ...process.env,
-    RUSTFLAGS: "-C target-feature=+simd128 -Z unstable-options -C panic=immediate-abort",
-  });
-  artifacts = join(targetDir, "wasm32-unknown-unknown", "release");
-} else {
+if (!nightlySrc) {
   console.log("build: no nightly toolchain with rust-src (rustup component add rust-src --toolchain nightly); building with stable, which comes out about 8 KB (gzip) bigger");
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"]);
 }
+const targetDir = join(root, "target", nightlySrc ? "size" : "stable");
+const artifact = join(targetDir, "wasm32-unknown-unknown", "release", `${name}.wasm`);
+const built = join(targetDir, "entries");
+mkdirSync(built, { recursive: true });
+for (const entry of ENTRIES) {
+  const features = ["--no-default-features", ...(entry.features.length ? ["--features", entry.features.join(",")] : [])];
+  if (nightlySrc) {
+    // RUSTFLAGS replaces .cargo/config.toml's flags, so simd128 is repeated here.
+    run("cargo", ["+nightly", "build", "--release", "--target", "wasm32-unknown-unknown", "--lib", ...features, "-Zbuild-std=std,panic_abort", "--target-dir", targetDir], {
+      ...process.env,
+      RUSTFLAGS: "-C target-feature=+simd128 -Z unstable-options -C panic=immediate-abort",
+    });
+  } else {
+    run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib", ...features, "--target-dir", targetDir]);
+  }
+  // Every feature set writes the same artifact path: keep each one.
+  copyFileSync(artifact, join(built, `${entry.api}.wasm`));
+}
+
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
-run("wasm-bindgen", [
-  "--target", "web",
-  "--no-typescript",
-  "--out-dir", out,
-  "--out-name", name,
-  join(artifacts, `${name}.wasm`),
-]);
-const wasm = join(out, `${name}_bg.wasm`);
-// npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
-// -O3 rather than -Oz: measured, -Oz saved under 1% of the gzipped size and
-// cost decodeJwt about a tenth of its speed.
-run(bin("wasm-opt"), ["-O3", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals", "--enable-simd", wasm, "-o", wasm]);
+// The host bindings (src/wasm/host.js) hold the one ClientCredentialsError
+// class, so every entry's glue imports the same copy: dist/host.js. A
+// subfolder's host.js only re-exports it.
+copyFileSync(join(root, "src", "wasm", "host.js"), join(out, "host.js"));
 
-// The ESM entries go as they are; package.json `exports` picks one per runtime.
-for (const file of ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "browser.mjs", "index.d.ts"]) {
-  copyFileSync(join(entries, file), join(out, file));
+/** The relative `./x.js` files `file` imports, and theirs: what an entry's folder needs of src/js/. */
+function closure(file, seen = new Set()) {
+  for (const [, dep] of readFileSync(file, "utf8").matchAll(/from "\.\/([\w-]+\.js)"/g)) {
+    const source = join(root, "src", "js", dep);
+    if (seen.has(dep) || !existsSync(source)) continue;
+    seen.add(dep);
+    closure(source, seen);
+  }
+  return seen;
 }
-// The JavaScript half of the API, which drives the core's Session over fetch.
-for (const file of ["client.js", "flight.js", "http.js", "signing.js", "store.js", "stores.js", "verify.js", "webcrypto.js"]) {
-  copyFileSync(join(root, "src", "js", file), join(out, file));
-}
-// The same declarations for `require`: TypeScript reads a .d.cts as CommonJS.
-copyFileSync(join(entries, "index.d.ts"), join(out, "index.d.cts"));
-// CommonJS: bundle the glue into one file, since the glue itself is ESM.
-copyFileSync(join(entries, "node-cjs.mjs"), join(out, "node-cjs.mjs"));
-run(bin("esbuild"), [
-  join(out, "node-cjs.mjs"),
-  "--bundle", "--platform=node", "--format=cjs", "--target=node20",
-  "--log-level=error", "--define:import.meta.url=undefined",
-  `--outfile=${join(out, "node.cjs")}`,
-]);
-rmSync(join(out, "node-cjs.mjs"));
 
-if (statSync(join(out, `${name}_bg.wasm`)).size < 1024) {
-  rmSync(out, { recursive: true, force: true });
-  throw new Error("build: the wasm came out empty; was another build running?");
+for (const entry of ENTRIES) {
+  const dir = join(out, entry.dir);
+  mkdirSync(dir, { recursive: true });
+  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", dir, "--out-name", name, join(built, `${entry.api}.wasm`)]);
+  const glue = join(dir, `${name}.js`);
+  const text = readFileSync(glue, "utf8");
+  // Only the `from` specifiers: the import object's key stays the snippet
+  // path, which is the module name the wasm itself asks for.
+  const pointed = text.replace(/from (["'])\.\/snippets\/[^"']*\/src\/wasm\/host\.js\1/g, 'from "./host.js"');
+  if (pointed === text) throw new Error("build: the glue does not import src/wasm/host.js where expected; has wasm-bindgen changed its snippet paths?");
+  writeFileSync(glue, pointed);
+  rmSync(join(dir, "snippets"), { recursive: true, force: true });
+  if (entry.dir) writeFileSync(join(dir, "host.js"), 'export * from "../host.js";\n');
+  const wasm = join(dir, `${name}_bg.wasm`);
+  // npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
+  // -O3 rather than -Oz: measured, -Oz saved under 1% of the gzipped size and
+  // cost decodeJwt about a tenth of its speed.
+  run(bin("wasm-opt"), ["-O3", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals", "--enable-simd", wasm, "-o", wasm]);
+  if (statSync(wasm).size < 1024) throw new Error(`build: the ${entry.api} wasm came out empty; was another build running?`);
+
+  // The export list, the runtime entries (package.json `exports` picks one
+  // per runtime), and the JavaScript half this entry imports.
+  const api = join(entries, "api", `${entry.api}.mjs`);
+  copyFileSync(api, join(dir, "api.mjs"));
+  for (const file of RUNTIME_ENTRIES) copyFileSync(join(entries, file), join(dir, file));
+  for (const file of closure(api)) copyFileSync(join(root, "src", "js", file), join(dir, file));
+
+  // Types: `.` has the declarations; an entry's own re-export only its names
+  // (and every type, which costs nothing at run time). A .d.cts is the same
+  // for `require`: TypeScript reads it as CommonJS.
+  if (entry.dir) {
+    const names = [...readFileSync(api, "utf8").matchAll(/export \{([^}]*)\}/g)].flatMap((m) => m[1].split(",").map((n) => n.trim()));
+    for (const [file, from] of [["index.d.ts", "../index.js"], ["index.d.cts", "../index.cjs"]]) {
+      writeFileSync(join(dir, file), `// client-credentials/${entry.dir}: see ../index.d.ts.\nexport type * from "${from}";\nexport { ${names.join(", ")} } from "${from}";\n`);
+    }
+  } else {
+    copyFileSync(join(entries, "index.d.ts"), join(dir, "index.d.ts"));
+    copyFileSync(join(entries, "index.d.ts"), join(dir, "index.d.cts"));
+  }
+
+  // CommonJS: bundle the glue into one file, since the glue itself is ESM.
+  copyFileSync(join(entries, "node-cjs.mjs"), join(dir, "node-cjs.mjs"));
+  run(bin("esbuild"), [
+    join(dir, "node-cjs.mjs"),
+    "--bundle", "--platform=node", "--format=cjs", "--target=node20",
+    "--log-level=error", "--define:import.meta.url=undefined",
+    `--outfile=${join(dir, "node.cjs")}`,
+  ]);
+  rmSync(join(dir, "node-cjs.mjs"));
 }
+
 rmSync(dist, { recursive: true, force: true });
 renameSync(out, dist);
 
-const size = (f) => {
-  const bytes = readFileSync(join(dist, f));
-  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-};
-const w = size(`${name}_bg.wasm`), g = size(`${name}.js`), b = size("browser.mjs");
+const gzip = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-console.log(`build: wasm ${kb(w.raw)} raw, ${kb(w.gzip)} gzip -9; browser glue+entry ${kb(g.gzip + b.gzip)} gzip -9; total ${kb(w.gzip + g.gzip + b.gzip)} gzip -9`);
+for (const entry of ENTRIES) {
+  const w = join(entry.dir, `${name}_bg.wasm`);
+  console.log(`build: ${(entry.dir ? `/${entry.dir}` : ".").padEnd(8)} wasm ${kb(statSync(join(dist, w)).size)} raw, ${kb(gzip(w))} gzip -9`);
+}

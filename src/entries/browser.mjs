@@ -4,7 +4,4 @@ import init from "./client_credentials.js";
 
 await init({ module_or_path: new URL("./client_credentials_bg.wasm", import.meta.url) });
 
-export { decodeJwt } from "./client_credentials.js";
-export { fetchClientCredentialsToken, TokenClient } from "./client.js";
-export { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
-export { cacheStore, kvStore, redisStore } from "./stores.js";
+export * from "./api.mjs";

@@ -317,6 +317,18 @@ export interface JwtClaimError extends ErrorBase {
 export type ClientCredentialsError = OAuthError | HttpError | JwtClaimError | PlainError;
 
 /**
+ * The class of every error this package throws, the same in every entry
+ * (`client-credentials`, `/decode`, `/verify`, `/client`): `err instanceof
+ * ClientCredentialsError` holds whichever entry threw, in ESM and CommonJS,
+ * and narrows `err` to the union above. Errors are made by the package,
+ * not by callers.
+ */
+export declare const ClientCredentialsError: {
+  readonly prototype: ClientCredentialsError;
+  [Symbol.hasInstance](value: unknown): value is ClientCredentialsError;
+};
+
+/**
  * Requests an access token with the Client Credentials grant (RFC 6749 §4.4).
  * Rejects with a {@link ClientCredentialsError}.
  */

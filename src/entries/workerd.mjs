@@ -6,7 +6,4 @@ import { initSync } from "./client_credentials.js";
 
 initSync({ module: wasm });
 
-export { decodeJwt } from "./client_credentials.js";
-export { fetchClientCredentialsToken, TokenClient } from "./client.js";
-export { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
-export { cacheStore, kvStore, redisStore } from "./stores.js";
+export * from "./api.mjs";

@@ -13,7 +13,6 @@ mod response;
 
 pub use client_auth::{BasicEncoding, ClientAuth, Credentials};
 pub use endpoint::Endpoint;
-#[cfg(target_arch = "wasm32")]
-pub(crate) use request::check_timeout;
+pub use request::check_timeout;
 pub use request::{HttpRequest, TokenRequest, DEFAULT_TIMEOUT_MS};
 pub use response::{parse_token_response, parse_token_response_with, HttpResponse, Token};

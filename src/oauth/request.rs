@@ -212,7 +212,9 @@ fn check_extra(extra: Vec<(String, String)>) -> Result<Vec<(String, String)>, Er
     Ok(extra)
 }
 
-pub(crate) fn check_timeout(timeout_ms: Option<f64>) -> Result<u32, Error> {
+/// `timeoutMs`: the default when absent, else a whole number of
+/// milliseconds in range (shared by token requests and key set fetches).
+pub fn check_timeout(timeout_ms: Option<f64>) -> Result<u32, Error> {
     match timeout_ms {
         None => Ok(DEFAULT_TIMEOUT_MS),
         Some(ms) if ms.is_finite() && ms > 0.0 && ms <= f64::from(MAX_TIMEOUT_MS) => {

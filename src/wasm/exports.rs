@@ -1,82 +1,21 @@
-//! The JavaScript API: JS values in, Rust types, JS values out.
+//! The options reader that `/verify` and `/client` share: JS values in,
+//! Rust types out, and the errors `src/js/http.js` and the stores meet.
 //!
-//! Nothing here decides anything: options are read with `Reflect` (far
-//! smaller in wasm than serde-wasm-bindgen, 18 KB against 45 KB gzip on a
-//! prototype), validated by the core, and every [`Error`] becomes a JS
-//! `Error` named `ClientCredentialsError` with its `code` and details.
+//! Nothing here decides anything: options arrive as JSON text in one
+//! crossing (far smaller in wasm than serde-wasm-bindgen, 18 KB against 45
+//! KB gzip on a prototype) and are validated by the core.
 
 use crate::error::Error;
 use crate::json::{self, Kind};
-use crate::jwk::Alg;
 use crate::jwt;
-use crate::oauth::assertion;
-use crate::oauth::{
-    discovery, BasicEncoding, ClientAuth, Credentials, Endpoint, Token, TokenRequest,
-};
-use crate::secret::Secret;
+use crate::oauth::Endpoint;
+use crate::store::StoreShape;
+use crate::wasm::decode::{to_js, type_name};
 use crate::wasm::host;
 use js_sys::{Array, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
-
-/// Decodes a compact JWS JWT without verifying it. Returns
-/// `{ header, payload, signature }`.
-#[wasm_bindgen(js_name = decodeJwt, skip_typescript)]
-pub fn decode_jwt(token: JsValue) -> Result<JsValue, JsValue> {
-    with_token(&token, "decodeJwt", &mut |text| {
-        DECODER.with(|decoder| {
-            let mut decoder = decoder.borrow_mut();
-            let decoded = decoder.decode(text).map_err(to_js)?;
-            host::decoded_jwt(decoded.as_json(), &token, decoded.signature_start() as u32)
-                .map_err(|_| to_js(Error::jwt("the JWT's JSON could not be parsed")))
-        })
-    })
-}
-
-/// Runs `f` on `token` as text, copied into a reused buffer with one
-/// `encodeInto`; `function` names the caller in the error for a non-string.
-/// One copy for every caller (`dyn`, not generic): it is not small.
-pub(crate) fn with_token(
-    token: &JsValue,
-    function: &str,
-    f: &mut dyn FnMut(&str) -> Result<JsValue, JsValue>,
-) -> Result<JsValue, JsValue> {
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        if scratch.is_empty() {
-            scratch.resize(jwt::MAX_TOKEN_LENGTH, 0);
-        }
-        let text = match host::copy_token(token, &mut scratch) {
-            -1 => Err(Error::jwt(format!(
-                "{function} expects the token as a string, got {}",
-                type_name(token)
-            ))),
-            // Refused before copying: the length is all that was read.
-            -2 => {
-                let length = token
-                    .dyn_ref::<JsString>()
-                    .map_or(usize::MAX, |s| s.length() as usize);
-                Err(jwt::check_length(length)
-                    .err()
-                    .unwrap_or_else(|| Error::jwt("the token is too long")))
-            }
-            // copy_token saw ASCII, but what becomes a `str` is checked
-            // here rather than taken on JavaScript's word (16 bytes a step).
-            n if n >= 0 => {
-                jwt::utf8(&scratch[..n as usize]).ok_or_else(|| Error::jwt("the token is not text"))
-            }
-            // Not ASCII, so not a JWT; the general path names the problem.
-            _ => Err(
-                jwt::decode(&String::from(token.unchecked_ref::<JsString>()))
-                    .err()
-                    .unwrap_or_else(|| Error::jwt("the token is not a JWT")),
-            ),
-        }
-        .map_err(to_js)?;
-        f(text)
-    })
-}
 
 /// A JS string as a Rust one, through [`host::copy_text`] into a reused
 /// buffer; `None` if it is not a string.
@@ -105,254 +44,8 @@ fn text_of(v: &JsValue) -> Option<String> {
 }
 
 thread_local! {
-    /// The decoder's buffers, reused from one `decodeJwt` to the next.
-    static DECODER: std::cell::RefCell<jwt::Decoder> = std::cell::RefCell::new(jwt::Decoder::default());
-
     /// Where [`text_of`] copies strings in.
     static TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-
-    /// Where tokens are copied in: one buffer of [`jwt::MAX_TOKEN_LENGTH`]
-    /// bytes, allocated on first use, instead of an allocation per call.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Validated options, for a [`crate::wasm::session::Session`].
-pub(crate) struct ClientConfig {
-    /// The token request. With `issuer`, its endpoint is the issuer until
-    /// discovery names the token endpoint.
-    pub request: TokenRequest,
-    pub issuer: Option<String>,
-    pub allow_insecure_http: bool,
-    pub signal: Option<AbortSignal>,
-    pub keys: KeyOptions,
-}
-
-/// The options of the key-based methods: client assertions (RFC 7523) and
-/// DPoP (RFC 9449). The keys themselves stay in JavaScript
-/// (`src/js/signing.js`); only what goes into headers and claims is here.
-pub(crate) struct KeyOptions {
-    /// `signingAlg`, checked against the method; `None` for
-    /// `private_key_jwt` means "the key's usual algorithm".
-    pub alg: Option<Alg>,
-    /// `keyId`: the assertion's `kid`, over the JWK's own.
-    pub key_id: Option<String>,
-    /// `assertionAudience`: the assertion's `aud`, over the default.
-    pub audience: Option<String>,
-    /// Whether token requests carry a DPoP proof.
-    pub dpop: bool,
-}
-
-impl KeyOptions {
-    fn read(options: &Options, auth: ClientAuth) -> Result<Self, Error> {
-        let only_jwt = |name: &str| {
-            Error::options(format!(
-                "{name} applies only to authMethod \"private_key_jwt\" or \"client_secret_jwt\""
-            ))
-        };
-        let alg = options.string("signingAlg")?;
-        let key_id = options.string("keyId")?;
-        let audience = options.string("assertionAudience")?;
-        if !auth.is_jwt() {
-            for (name, value) in [
-                ("signingAlg", &alg),
-                ("keyId", &key_id),
-                ("assertionAudience", &audience),
-            ] {
-                if value.is_some() {
-                    return Err(only_jwt(name));
-                }
-            }
-        }
-        let alg = if auth.is_jwt() {
-            assertion::signing_alg(alg.as_deref(), auth == ClientAuth::SecretJwt)?
-        } else {
-            None
-        };
-        if audience.as_deref() == Some("") {
-            return Err(Error::options(
-                "assertionAudience must be a non-empty string (the authorization server's issuer or token endpoint URL)",
-            ));
-        }
-        let dpop = match options.get("dpop") {
-            None => false,
-            Some((Kind::Bool, raw)) => raw == "true",
-            Some((Kind::Object, _)) => true,
-            Some(_) => {
-                return Err(Error::options(
-                    "dpop must be true (a key pair made for the client) or { privateKey, publicKey } (a CryptoKeyPair)",
-                ))
-            }
-        };
-        Ok(KeyOptions {
-            alg,
-            key_id,
-            audience,
-            dpop,
-        })
-    }
-}
-
-impl ClientConfig {
-    pub(crate) fn read(options: &Options) -> Result<Self, Error> {
-        let allow_insecure_http = options.bool("allowInsecureHttp")?;
-        let (endpoint, issuer) = match (options.string("tokenUrl")?, options.string("issuer")?) {
-            (Some(_), Some(_)) => {
-                return Err(Error::options("pass either tokenUrl or issuer, not both"))
-            }
-            (None, None) => {
-                return Err(Error::options(
-                    "tokenUrl is required (or issuer, to find the token endpoint by discovery)",
-                ))
-            }
-            (Some(url), None) => (
-                parse_url("tokenUrl", &url)?.check("tokenUrl", allow_insecure_http)?,
-                None,
-            ),
-            (None, Some(issuer)) => {
-                discovery::check_issuer(&issuer)?;
-                (
-                    parse_url("issuer", &issuer)?.check("issuer", allow_insecure_http)?,
-                    Some(issuer),
-                )
-            }
-        };
-        let auth = match options.string("authMethod")? {
-            Some(name) => ClientAuth::from_name(&name)?,
-            None => ClientAuth::default(),
-        };
-        // The key is read by src/js/signing.js, never by the core; its presence
-        // with another method is a mistake worth naming.
-        let private_key = options.value("privateKey");
-        if auth != ClientAuth::PrivateKeyJwt
-            && !private_key.is_undefined()
-            && !private_key.is_null()
-        {
-            return Err(Error::options(
-                "privateKey is used only with authMethod \"private_key_jwt\"; set authMethod, or leave privateKey out",
-            ));
-        }
-        let credentials = match auth {
-            // The key proves the client; a secret, if given, is not used.
-            ClientAuth::PrivateKeyJwt => {
-                Credentials::without_secret(options.required_string("clientId")?)?
-            }
-            _ => Credentials::new(
-                options.required_string("clientId")?,
-                Secret::new(options.required_string("clientSecret")?),
-            )?,
-        };
-        let credentials = match options.string("basicEncoding")? {
-            Some(_) if auth != ClientAuth::Basic => {
-                return Err(Error::options(
-                    "basicEncoding applies only to authMethod \"client_secret_basic\"",
-                ))
-            }
-            Some(name) => credentials.with_basic_encoding(BasicEncoding::from_name(&name)?)?,
-            None => credentials,
-        };
-        let request = TokenRequest::new(
-            endpoint,
-            credentials,
-            auth,
-            options.strings("scope")?,
-            options.string("audience")?,
-            options.strings("resource")?,
-            options.params("extraParams")?,
-            options.number("timeoutMs")?,
-        )?;
-        let keys = KeyOptions::read(options, auth)?;
-        Ok(ClientConfig {
-            request,
-            issuer,
-            allow_insecure_http,
-            signal: options.signal()?,
-            keys,
-        })
-    }
-}
-
-pub(crate) fn token_to_js(token: &Token) -> JsValue {
-    host::token_result(
-        token.access_token.expose(),
-        &token.token_type,
-        token.expires_in.map(|s| s as f64),
-        token.expires_at_ms,
-        token.scope.clone(),
-        token.raw_json.expose(),
-    )
-}
-
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
-/// The JS `Error` for `e`: its message, `name`, `code`, and for server
-/// answers the details a caller acts on.
-pub(crate) fn to_js(e: Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("ClientCredentialsError");
-    set(&err, "code", &e.code().into());
-    if let Some(claim) = e.claim() {
-        set(&err, "claim", &claim.into());
-    }
-    let str_or_undefined =
-        |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
-    match &e {
-        Error::OAuth {
-            status,
-            error,
-            description,
-            uri,
-            hints,
-            ..
-        } => {
-            set(&err, "error", &error.as_str().into());
-            set(&err, "errorDescription", &str_or_undefined(description));
-            set(&err, "errorUri", &str_or_undefined(uri));
-            set(&err, "status", &(*status).into());
-            set(&err, "retryAfter", &str_or_undefined(&hints.retry_after));
-            set(
-                &err,
-                "wwwAuthenticate",
-                &str_or_undefined(&hints.www_authenticate),
-            );
-        }
-        Error::Http {
-            status,
-            body,
-            hints,
-        } => {
-            set(&err, "status", &(*status).into());
-            set(&err, "body", &body.as_str().into());
-            set(&err, "retryAfter", &str_or_undefined(&hints.retry_after));
-            set(
-                &err,
-                "wwwAuthenticate",
-                &str_or_undefined(&hints.www_authenticate),
-            );
-        }
-        _ => {}
-    }
-    err.into()
-}
-
-pub(crate) fn type_name(v: &JsValue) -> String {
-    if v.is_null() {
-        "null".into()
-    } else if Array::is_array(v) {
-        "an array".into()
-    } else {
-        v.js_typeof().as_string().unwrap_or_default()
-    }
-}
-
-/// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,minValiditySeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
-
-thread_local! {
-    /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
-    /// wasm memory for every options object.
-    static NAMES: JsValue = JsValue::from_str(OPTION_NAMES);
 }
 
 /// Typed reads of the options object. The values arrive in one crossing, as
@@ -365,16 +58,6 @@ pub(crate) struct Options<'a> {
 }
 
 impl<'a> Options<'a> {
-    pub(crate) fn new(v: &'a JsValue) -> Result<Self, Error> {
-        NAMES.with(|names| {
-            Self::read(
-                v,
-                names,
-                "fetchClientCredentialsToken expects an options object ({ tokenUrl, clientId, clientSecret, ... })",
-            )
-        })
-    }
-
     /// Reads the options named in `names` (a comma-separated JS string);
     /// `expects` says what the caller should pass when `v` is no object.
     pub(crate) fn read(v: &'a JsValue, names: &JsValue, expects: &str) -> Result<Self, Error> {
@@ -422,11 +105,6 @@ impl<'a> Options<'a> {
         }
     }
 
-    pub(crate) fn required_string(&self, name: &str) -> Result<String, Error> {
-        self.string(name)?
-            .ok_or_else(|| Error::options(format!("{name} is required")))
-    }
-
     /// A string or an array of strings.
     #[inline(never)]
     pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>, Error> {
@@ -470,34 +148,6 @@ impl<'a> Options<'a> {
         }
     }
 
-    /// A plain object of string (or number, or boolean) values, in order.
-    fn params(&self, name: &str) -> Result<Vec<(String, String)>, Error> {
-        let wrong = || Error::options(format!("{name} must be an object of string values"));
-        let raw = match self.get(name) {
-            None => return Ok(Vec::new()),
-            Some((Kind::Object, raw)) => raw,
-            Some(_) => return Err(wrong()),
-        };
-        json::parse_object(raw)
-            .map_err(|_| wrong())?
-            .into_iter()
-            .map(|m| {
-                let value = match m.kind {
-                    Kind::String => string_value(m.raw).ok_or_else(wrong)?,
-                    // JSON writes numbers and booleans as JavaScript's String() does.
-                    Kind::Number | Kind::Bool => m.raw.to_owned(),
-                    _ => {
-                        return Err(Error::options(format!(
-                            "{name}.{} must be a string, number or boolean",
-                            m.name
-                        )))
-                    }
-                };
-                Ok((m.name.into_owned(), value))
-            })
-            .collect()
-    }
-
     #[inline(never)]
     pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, Error> {
         let v = Reflect::get(self.js, &JsValue::from_str("signal")).unwrap_or(JsValue::UNDEFINED);
@@ -511,7 +161,7 @@ impl<'a> Options<'a> {
 }
 
 /// A JSON string literal's value.
-fn string_value(raw: &str) -> Option<String> {
+pub(crate) fn string_value(raw: &str) -> Option<String> {
     json::unescape(&raw[1..raw.len() - 1]).map(|s| s.into_owned())
 }
 
@@ -549,5 +199,81 @@ pub(crate) fn parse_url(name: &str, text: &str) -> Result<Endpoint, Error> {
         host,
         has_userinfo,
         has_fragment,
+    })
+}
+
+/// What the `store` option is (also `JwksClient`'s).
+pub(crate) fn store_shape(reader: &Options) -> StoreShape {
+    let value = reader.value("store");
+    if value.is_undefined() || value.is_null() {
+        StoreShape::Absent
+    } else if !value.is_object() {
+        StoreShape::NotObject
+    } else {
+        let is_fn = |name: &str| {
+            js_sys::Reflect::get(&value, &JsValue::from_str(name))
+                .map(|f| f.is_function())
+                .unwrap_or(false)
+        };
+        StoreShape::Object {
+            get: is_fn("get"),
+            set: is_fn("set"),
+            delete: is_fn("delete"),
+            lock: is_fn("lock"),
+            unlock: is_fn("unlock"),
+        }
+    }
+}
+
+/// `onStoreError`: `None` absent (or null), else whether it is a function.
+pub(crate) fn on_store_error_shape(reader: &Options) -> Option<bool> {
+    let on_error = reader.value("onStoreError");
+    (!on_error.is_undefined() && !on_error.is_null()).then(|| on_error.is_function())
+}
+
+/// An option that must be a function when given (null counts as absent).
+pub(crate) fn check_function(reader: &Options, name: &str, what: &str) -> Result<(), Error> {
+    let value = reader.value(name);
+    if value.is_undefined() || value.is_null() || value.is_function() {
+        Ok(())
+    } else {
+        Err(Error::options(format!("{name} must be a function: {what}")))
+    }
+}
+
+/// A number in `[0, 1)` from `crypto.getRandomValues`, for the backoff's
+/// jitter.
+pub(crate) fn random() -> f64 {
+    let mut bytes = [0; 4];
+    crate::wasm::host::random_bytes(&mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / 4_294_967_296.0
+}
+
+/// Errors that `src/js/http.js` meets, built here so that every message and
+/// code comes from [`Error`]: `kind` 0 network (`detail` is what the
+/// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
+/// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects,
+/// 6 a failed token store call (`detail` says which and why), 7 a store
+/// adapter given something that is not a store, 8 a key `src/js/signing.js`
+/// can't use (`detail` says what it expected, uncut; it never holds key
+/// material), 9 a failed key set store call (as 6, for `JwksClient`).
+#[wasm_bindgen(js_name = hostError, skip_typescript)]
+pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
+    if kind == 8 {
+        return to_js(Error::options(detail));
+    }
+    let detail = crate::error::excerpt(detail);
+    to_js(match kind {
+        0 => Error::Network(detail),
+        1 => Error::Timeout { timeout_ms: limit },
+        2 => Error::Aborted,
+        3 => Error::response(format!(
+            "the response body is larger than {limit} bytes, far more than a token response; check that the URL is the token endpoint"
+        )),
+        4 => Error::options(format!("client.fetch: {detail}")),
+        6 => Error::Store(detail),
+        9 => Error::KeySetStore(detail),
+        7 => Error::options(detail),
+        _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
     })
 }

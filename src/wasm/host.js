@@ -37,6 +37,31 @@ export function options_json(options, names) {
 
 const NAME_LISTS = new Map();
 
+/**
+ * The one error class of the package. Every entry's wasm builds its errors
+ * through `new_error`, and the build points every entry's glue at one copy
+ * of this file, so `instanceof ClientCredentialsError` holds whichever entry
+ * threw. `Symbol.hasInstance` extends that to a second copy of the class
+ * (the CommonJS build beside the ESM one, a bundle that inlined its own):
+ * an error counts when it is an `Error` with this name and a string `code`,
+ * the contract the documented codes already are.
+ */
+export class ClientCredentialsError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ClientCredentialsError";
+  }
+
+  static [Symbol.hasInstance](value) {
+    return value instanceof Error && value.name === "ClientCredentialsError" && typeof value.code === "string";
+  }
+}
+
+/** A ClientCredentialsError with `message`, for the core's `to_js` to fill in. */
+export function new_error(message) {
+  return new ClientCredentialsError(message);
+}
+
 const encoder = new TextEncoder();
 
 /**

@@ -36,6 +36,10 @@ extern "C" {
     /// (a JS string), or undefined.
     pub fn parse_url(text: &str) -> JsValue;
 
+    /// A `ClientCredentialsError` (the class every entry shares) with
+    /// `message`; its `code` and details are set by the caller.
+    pub fn new_error(message: &str) -> js_sys::Error;
+
     /// Fills `dst` from `crypto.getRandomValues`.
     pub fn random_bytes(dst: &mut [u8]);
 

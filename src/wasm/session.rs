@@ -23,8 +23,10 @@ use crate::oauth::{
     discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
     TokenRequest,
 };
-use crate::store::{self, StoreOptions, StoreShape};
-use crate::wasm::exports::{to_js, token_to_js, ClientConfig, Options};
+use crate::store::{self, StoreOptions};
+use crate::wasm::client_config::{client_options, token_to_js, ClientConfig};
+use crate::wasm::decode::to_js;
+use crate::wasm::exports::{check_function, on_store_error_shape, random, store_shape, Options};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -76,7 +78,7 @@ impl Session {
     /// `waitUntil`, which only `TokenClient` takes.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, cached: bool) -> Result<Session, JsValue> {
-        let reader = Options::new(&options).map_err(to_js)?;
+        let reader = client_options(&options).map_err(to_js)?;
         let (skew, min_validity) = if cached {
             cache_options(&reader).map_err(to_js)?
         } else {
@@ -618,35 +620,6 @@ fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>,
     })
 }
 
-/// What the `store` option is (also `JwksClient`'s).
-pub(crate) fn store_shape(reader: &Options) -> StoreShape {
-    let value = reader.value("store");
-    if value.is_undefined() || value.is_null() {
-        StoreShape::Absent
-    } else if !value.is_object() {
-        StoreShape::NotObject
-    } else {
-        let is_fn = |name: &str| {
-            js_sys::Reflect::get(&value, &JsValue::from_str(name))
-                .map(|f| f.is_function())
-                .unwrap_or(false)
-        };
-        StoreShape::Object {
-            get: is_fn("get"),
-            set: is_fn("set"),
-            delete: is_fn("delete"),
-            lock: is_fn("lock"),
-            unlock: is_fn("unlock"),
-        }
-    }
-}
-
-/// `onStoreError`: `None` absent (or null), else whether it is a function.
-pub(crate) fn on_store_error_shape(reader: &Options) -> Option<bool> {
-    let on_error = reader.value("onStoreError");
-    (!on_error.is_undefined() && !on_error.is_null()).then(|| on_error.is_function())
-}
-
 /// `TokenClient`'s cache options: `refreshSkewSeconds` and
 /// `minValiditySeconds`, each 0 to a day, and `onRefreshError` and
 /// `waitUntil`, each a function if given.
@@ -673,24 +646,6 @@ fn cache_options(reader: &Options) -> Result<(u32, u32), Error> {
     Ok((skew, min_validity))
 }
 
-/// An option that must be a function when given (null counts as absent).
-pub(crate) fn check_function(reader: &Options, name: &str, what: &str) -> Result<(), Error> {
-    let value = reader.value(name);
-    if value.is_undefined() || value.is_null() || value.is_function() {
-        Ok(())
-    } else {
-        Err(Error::options(format!("{name} must be a function: {what}")))
-    }
-}
-
-/// A number in `[0, 1)` from `crypto.getRandomValues`, for the backoff's
-/// jitter.
-pub(crate) fn random() -> f64 {
-    let mut bytes = [0; 4];
-    crate::wasm::host::random_bytes(&mut bytes);
-    f64::from(u32::from_le_bytes(bytes)) / 4_294_967_296.0
-}
-
 /// A response as `src/js/http.js` read it: the status, `meta` as
 /// `type \n location \n retry-after \n www-authenticate \n dpop-nonce`
 /// (header values have no newline; empty for a 2xx without DPoP, where
@@ -710,33 +665,4 @@ fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
         },
         body: body.to_vec(),
     }
-}
-
-/// Errors that `src/js/http.js` meets, built here so that every message and
-/// code comes from [`Error`]: `kind` 0 network (`detail` is what the
-/// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`
-/// bytes, 4 bad `client.fetch` arguments, 5 more than `limit` redirects,
-/// 6 a failed token store call (`detail` says which and why), 7 a store
-/// adapter given something that is not a store, 8 a key `src/js/signing.js`
-/// can't use (`detail` says what it expected, uncut; it never holds key
-/// material), 9 a failed key set store call (as 6, for `JwksClient`).
-#[wasm_bindgen(js_name = hostError, skip_typescript)]
-pub fn host_error(kind: u8, detail: &str, limit: u32) -> JsValue {
-    if kind == 8 {
-        return to_js(Error::options(detail));
-    }
-    let detail = crate::error::excerpt(detail);
-    to_js(match kind {
-        0 => Error::Network(detail),
-        1 => Error::Timeout { timeout_ms: limit },
-        2 => Error::Aborted,
-        3 => Error::response(format!(
-            "the response body is larger than {limit} bytes, far more than a token response; check that the URL is the token endpoint"
-        )),
-        4 => Error::options(format!("client.fetch: {detail}")),
-        6 => Error::Store(detail),
-        9 => Error::KeySetStore(detail),
-        7 => Error::options(detail),
-        _ => Error::Network(format!("client.fetch: more than {limit} redirects")),
-    })
 }

@@ -15,9 +15,11 @@ use crate::jwk::{Alg, KeySet, KeysWindow, Refresh, DEFAULT_MAX_STALE_SECONDS};
 use crate::oauth::{check_timeout, discovery, HttpResponse};
 use crate::store;
 use crate::verify::{Audience, Policy, Verifier, DEFAULT_CLOCK_TOLERANCE_S};
-use crate::wasm::exports::{parse_url, to_js, with_token, Options};
+use crate::wasm::decode::{to_js, with_token};
+use crate::wasm::exports::{
+    check_function, on_store_error_shape, parse_url, random, store_shape, Options,
+};
 use crate::wasm::host;
-use crate::wasm::session::{check_function, on_store_error_shape, random, store_shape};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
