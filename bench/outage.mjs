@@ -9,8 +9,10 @@
 //   token request;
 // - cached: the same calls on a fresh token, no boundary.
 //
-// p99 over the calls of 10 boundaries (3 with --quick); the target is refresh ahead's
-// p99 within 2× the cached p99 (both a few µs; a token request is ~1 ms).
+// p99 over the calls of 10 boundaries (3 with --quick). The target: no caller waits for
+// the network, i.e. refresh ahead's p99 within 0.2 ms of the cached p99 (the one call that
+// starts the background request pays for a timer and the flight's promises, tens of µs),
+// where a caller that waits pays the token request (milliseconds).
 //
 //   npm run bench -- outage        (or node bench/outage.mjs)
 import { TokenClient } from "client-credentials";
@@ -64,9 +66,13 @@ export async function run() {
     await Promise.all([acrossBoundaries(ahead, as, 1), acrossBoundaries(oneWindow, as, 1), burst(cachedClient, [])]);
 
     const cached = [];
-    for (let b = 0; b < BOUNDARIES; b++) {
+    while (cached.length < BOUNDARIES * CALLS) {
       const token = await cachedClient.getToken();
-      if (token.expiresAt - SKEW_SECONDS * 1000 - Date.now() < CALLS * SPACING_MS * 3) await sleep(token.expiresAt - Date.now());
+      // A burst only while the token stays fresh throughout; else wait for the next one.
+      if (token.expiresAt - SKEW_SECONDS * 1000 - Date.now() < CALLS * SPACING_MS * 4) {
+        await sleep(token.expiresAt - Date.now() + 10);
+        continue;
+      }
       await burst(cachedClient, cached);
     }
     const aheadRun = await acrossBoundaries(ahead, as);
@@ -79,14 +85,14 @@ export async function run() {
         ["cached (fresh token, no boundary)", fmtNs(percentile(cached, 50)), fmtNs(p99.cached), fmtNs(max(cached)), cached.length, "0"],
         [`refresh ahead (advisory window, background request), ${BOUNDARIES} boundaries`, fmtNs(percentile(aheadRun.samples, 50)), fmtNs(p99.ahead), fmtNs(max(aheadRun.samples)), aheadRun.samples.length, aheadRun.requests],
         [`one window (the caller waits for the request), ${BOUNDARIES} boundaries`, fmtNs(percentile(oneRun.samples, 50)), fmtNs(p99.one), fmtNs(max(oneRun.samples)), oneRun.samples.length, oneRun.requests],
-        ["ratio refresh ahead / cached", "", fmtRatio(p99.ahead / p99.cached), "", "", ""],
+        ["refresh ahead − cached", "", fmtNs(p99.ahead - p99.cached), "", "", ""],
         ["ratio one window / refresh ahead", "", fmtRatio(p99.one / p99.ahead), "", "", ""],
       ],
     );
     return {
       title: "Refresh ahead: getToken() across refresh boundaries",
       markdown,
-      targets: [[`getToken() p99 across ${BOUNDARIES} refresh boundaries within 2× the cached p99 (no caller waits)`, `${fmtNs(p99.ahead)} vs ${fmtNs(p99.cached)} cached, ${fmtNs(p99.one)} waiting`, p99.ahead <= 2 * p99.cached]],
+      targets: [[`getToken() p99 across ${BOUNDARIES} refresh boundaries within 0.2 ms of the cached p99 (no caller waits for the network)`, `${fmtNs(p99.ahead)} vs ${fmtNs(p99.cached)} cached, ${fmtNs(p99.one)} waiting`, p99.ahead <= p99.cached + 200_000]],
     };
   } finally {
     await as.close();
