@@ -18,11 +18,18 @@ const date = new Date().toISOString().slice(0, 10);
 
 const out = [`# Benchmarks\n\nMeasured ${date} on ${machine}${quick ? " (--quick: too few rounds to quote)" : ""}. Medians of interleaved rounds after a warm-up; ratios against peers measured in the same run.\n`];
 const allTargets = [];
+// Sizes are deterministic, so their budgets fail the run (and npm test's
+// quick bench); timings only print.
+const overBudget = [];
 for (const [name, file] of Object.entries(ALL)) {
   if (picked.length && !picked.includes(name)) continue;
   const { run } = await import(file);
   const started = performance.now();
-  const { title, markdown, targets } = await run();
+  const { title, markdown, targets, budgets = [] } = await run();
+  for (const b of budgets) {
+    if (b.size > b.limit) overBudget.push(b);
+    else if (b.size > b.budget) console.log(`! ${b.what}: ${(b.size / 1024).toFixed(1)} KB misses its ${(b.budget / 1024).toFixed(1)} KB budget; enforced: its ceiling of ${(b.limit / 1024).toFixed(1)} KB`);
+  }
   const section = `## ${title}\n\n${markdown}\n`;
   console.log(`\n${section}\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
   out.push(section);
@@ -32,3 +39,7 @@ const summary = `## Targets\n\n${table(["target", "measured", ""], allTargets.ma
 console.log(`\n${summary}`);
 out.push(summary);
 if (!quick && !picked.length) writeFileSync(join(root, "bench/results.md"), out.join("\n"));
+if (overBudget.length) {
+  for (const b of overBudget) console.error(`✘ ${b.what}: ${(b.size / 1024).toFixed(1)} KB, over its limit of ${(b.limit / 1024).toFixed(1)} KB (budget ${(b.budget / 1024).toFixed(1)} KB)`);
+  process.exit(1);
+}

@@ -33,28 +33,57 @@ const PEERS = [
   ["@badgateway/oauth2-client with OAuth2Fetch", `export { OAuth2Client, OAuth2Fetch } from "@badgateway/oauth2-client";`],
 ];
 
+/**
+ * The package entries and their budgets (issue 19): wasm plus the JS an
+ * esbuild browser bundle of every export of the entry holds. A size is
+ * deterministic, so `npm test`'s quick bench fails an entry over its budget
+ * by more than SLACK (see bench/run.mjs).
+ *
+ * Where an entry misses its budget (issue 19 is blocked on it: see
+ * docs/benchmarks.md), `ceiling` is the size it had when that was measured,
+ * and the run fails above it instead, so the entry can only shrink. Lower a
+ * ceiling when an entry shrinks; raise one only in a commit that says why.
+ */
+export const ENTRIES = [
+  { entry: "client-credentials/decode", dir: "decode", budget: 12 * 1024, ceiling: 21.5 * 1024 },
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 61.5 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 88.5 * 1024 },
+];
+export const SLACK = 1024;
+
+/** What the run enforces for an entry: its budget (plus SLACK), or its ceiling while it misses the budget. */
+export const limitOf = (e, size) => (size <= e.budget + SLACK ? e.budget + SLACK : e.ceiling);
+
+/** One entry's shipped size: its own wasm and the bundle of `export *`. */
+export async function entrySize({ entry, dir }) {
+  const wasm = gz(readFileSync(join(root, "dist", dir, dir ? `client_credentials_${dir}_bg.wasm` : "client_credentials_bg.wasm")));
+  const js = gz(await bundle(`export * from "${entry}";`));
+  return { wasm, js, total: wasm + js };
+}
+
 export async function run() {
-  const wasm = gz(readFileSync(join(root, "dist/client_credentials_bg.wasm")));
-  // Everything the package exports (the budget's measure), and the token
-  // half alone, as earlier rounds measured it; the wasm is the same for both.
-  const glue = gz(await bundle(`export * from "client-credentials";`));
-  const tokenGlue = gz(await bundle(`export { fetchClientCredentialsToken, decodeJwt, TokenClient } from "client-credentials";`));
-  const ours = wasm + glue;
-  const rows = [
-    ["client-credentials, every export (wasm + JS)", kb(ours), `wasm ${kb(wasm)} + JS ${kb(glue)}`],
-    ["client-credentials, decode + fetch + TokenClient only", kb(wasm + tokenGlue), `wasm ${kb(wasm)} + JS ${kb(tokenGlue)}`],
-  ];
-  const results = { ours, wasm, glue, tokenGlue, peers: {} };
+  const rows = [];
+  const targets = [];
+  const budgets = [];
+  const results = { entries: {}, peers: {} };
+  for (const e of ENTRIES) {
+    const { wasm, js, total } = await entrySize(e);
+    results.entries[e.entry] = { wasm, js, total };
+    rows.push([`${e.entry}, every export (wasm + JS)`, kb(total), `wasm ${kb(wasm)} + JS ${kb(js)}`, `${(total / e.budget).toFixed(2)}× of ${kb(e.budget)}`]);
+    targets.push([`${e.entry} ≤ ${kb(e.budget)} gzip -9 (wasm + JS)`, kb(total), total <= e.budget]);
+    budgets.push({ what: e.entry, size: total, budget: e.budget, limit: limitOf(e, total) });
+  }
   for (const [name, code] of PEERS) {
     const size = gz(await bundle(code));
     results.peers[name] = size;
-    rows.push([name, kb(size), ""]);
+    rows.push([name, kb(size), "", ""]);
   }
   return {
-    title: "Package size (esbuild --minify, gzip -9)",
-    markdown: table(["what", "gzip -9", "parts"], rows),
-    // The budget issue 12 set for everything (decode, tokens, key auth, DPoP, stores, verify).
-    targets: [["browser entry, every export (wasm + JS) ≤ 60 KB gzip -9", kb(ours), ours <= 60 * 1024]],
+    title: "Package size per entry (esbuild --bundle --minify, browser conditions, gzip -9)",
+    markdown: table(["what", "gzip -9", "parts", "budget"], rows),
+    targets,
+    budgets,
     results,
   };
 }

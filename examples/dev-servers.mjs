@@ -12,7 +12,7 @@
 // The runtime tests start the same secured API with `startSecuredApi`.
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
-import { JwksClient, authorizeRequest } from "client-credentials";
+import { JwksClient, authorizeRequest } from "client-credentials/verify";
 import { startAuthServer } from "../scripts/dev-auth-server.mjs";
 
 /**

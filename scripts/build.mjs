@@ -117,7 +117,12 @@ for (const entry of ENTRIES) {
   writeFileSync(glue, pointed);
   rmSync(join(dir, "snippets"), { recursive: true, force: true });
   if (entry.dir) writeFileSync(join(dir, "host.js"), 'export * from "../host.js";\n');
-  const wasm = join(dir, `${name}_bg.wasm`);
+  // Each entry's wasm has a name of its own: wrangler and workerd register an
+  // imported .wasm module by file name, so two entries in one Worker would
+  // otherwise collide.
+  const wasmName = entry.dir ? `${name}_${entry.api}_bg.wasm` : `${name}_bg.wasm`;
+  const wasm = join(dir, wasmName);
+  if (entry.dir) renameSync(join(dir, `${name}_bg.wasm`), wasm);
   // npm's binaryen: Debian's v108 corrupts wasm-bindgen's externref table.
   // -O3 rather than -Oz: measured, -Oz saved under 1% of the gzipped size and
   // cost decodeJwt about a tenth of its speed.
@@ -128,7 +133,8 @@ for (const entry of ENTRIES) {
   // per runtime), and the JavaScript half this entry imports.
   const api = join(entries, "api", `${entry.api}.mjs`);
   copyFileSync(api, join(dir, "api.mjs"));
-  for (const file of RUNTIME_ENTRIES) copyFileSync(join(entries, file), join(dir, file));
+  const withWasm = (file) => readFileSync(join(entries, file), "utf8").replaceAll(`${name}_bg.wasm`, wasmName);
+  for (const file of RUNTIME_ENTRIES) writeFileSync(join(dir, file), withWasm(file));
   for (const file of closure(api)) copyFileSync(join(root, "src", "js", file), join(dir, file));
 
   // Types: `.` has the declarations; an entry's own re-export only its names
@@ -145,7 +151,7 @@ for (const entry of ENTRIES) {
   }
 
   // CommonJS: bundle the glue into one file, since the glue itself is ESM.
-  copyFileSync(join(entries, "node-cjs.mjs"), join(dir, "node-cjs.mjs"));
+  writeFileSync(join(dir, "node-cjs.mjs"), withWasm("node-cjs.mjs"));
   run(bin("esbuild"), [
     join(dir, "node-cjs.mjs"),
     "--bundle", "--platform=node", "--format=cjs", "--target=node20",
@@ -161,6 +167,6 @@ renameSync(out, dist);
 const gzip = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 for (const entry of ENTRIES) {
-  const w = join(entry.dir, `${name}_bg.wasm`);
+  const w = join(entry.dir, entry.dir ? `${name}_${entry.api}_bg.wasm` : `${name}_bg.wasm`);
   console.log(`build: ${(entry.dir ? `/${entry.dir}` : ".").padEnd(8)} wasm ${kb(statSync(join(dist, w)).size)} raw, ${kb(gzip(w))} gzip -9`);
 }

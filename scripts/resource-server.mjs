@@ -18,7 +18,7 @@
 
 import * as http from "node:http";
 import { fileURLToPath } from "node:url";
-import { JwksClient, authorizeRequest } from "client-credentials";
+import { JwksClient, authorizeRequest } from "client-credentials/verify";
 import { listen } from "./net.mjs";
 
 /** The protected collection the demo reads. Fixed, so the page and tests can show it. */
@@ -119,8 +119,11 @@ export async function startResourceServer({
       return;
     }
 
-    // authorizeRequest reads a fetch API Request: only the Authorization header matters.
-    const request = new Request(`http://${publicHost}${req.url}`, { headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
+    // authorizeRequest reads a fetch API Request: the Authorization and DPoP headers, and the
+    // method and URL a DPoP proof names (`htm`, `htu`: RFC 9449 §4.3), as the client sent them.
+    const headers = {};
+    for (const name of ["authorization", "dpop"]) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+    const request = new Request(`http://${req.headers.host ?? `${publicHost}:${actualPort}`}${req.url}`, { method: req.method, headers });
     const auth = await authorizeRequest(request, manage ? { ...verifyOptions, clientRoles: { account: ["manage-account"] } } : verifyOptions);
     if (!auth.ok) {
       stats.rejected += 1;

@@ -40,6 +40,8 @@ const SUITES = [
   { name: "runtimes", cmd: "node", args: ["--test", "--test-reporter=spec", ...testFiles("tests/runtimes")] },
   // A real Keycloak (scripts/keycloak.mjs; .ci/run installs it): the seed's server.
   { name: "keycloak", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/keycloak")] },
+  // The docs: every ```js sample of README.md and docs/ run (scripts/doctest.mjs), links, the TypeDoc reference check.
+  { name: "docs", cmd: "node", args: ["--test", "--test-reporter=spec", "--test-concurrency=1", ...testFiles("tests/docs")] },
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
   { name: "soak", cmd: "node", args: ["scripts/soak.mjs"] },
   // Benchmarks are not tests; this only checks that `npm run bench -- --quick` runs.
@@ -48,7 +50,7 @@ const SUITES = [
 
 // Suites whose tests may talk to Keycloak. One instance serves them all (tests attach
 // through KEYCLOAK_SHARED): a start costs ~30 s of this machine's two cores.
-const KEYCLOAK_SUITES = new Set(["js", "browser", "runtimes", "keycloak", "cli", "store"]);
+const KEYCLOAK_SUITES = new Set(["js", "browser", "runtimes", "keycloak", "cli", "store", "docs"]);
 let keycloak;
 
 const wanted = process.argv.slice(2);

@@ -2,8 +2,9 @@
 //! in headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`).
 #![cfg(target_arch = "wasm32")]
 
-use client_credentials::exports::decode_jwt;
-use client_credentials::session::{host_error, Session};
+use client_credentials::wasm::decode::decode_jwt;
+use client_credentials::wasm::exports::host_error;
+use client_credentials::wasm::session::Session;
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;

@@ -60,7 +60,7 @@ export async function run(values, [url]) {
   const method = (values.method ?? (body !== undefined ? "POST" : "GET")).toUpperCase();
 
   const opts = await clientOptions(values);
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/client");
   const client = new lib.TokenClient(opts);
   try {
     const response = await client.fetch(target, { method, headers, body });

@@ -21,7 +21,7 @@ export const positionals = 1;
 
 export async function run(values, [arg]) {
   const token = await tokenArgument(arg, "decode");
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/decode");
   const { header, payload } = lib.decodeJwt(token);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ header, payload }, null, 2)}\n`);

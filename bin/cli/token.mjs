@@ -25,7 +25,7 @@ export const positionals = 0;
 export async function run(values) {
   const opts = await clientOptions(values);
   if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/client");
   if (opts.dpop === true) {
     // A DPoP token is only usable with its key pair, which this process
     // drops when it ends; the token still shows what the server binds.

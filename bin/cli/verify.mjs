@@ -63,7 +63,7 @@ export async function run(values, [arg]) {
   }
   const token = await tokenArgument(arg, "verify");
   if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
-  const lib = await import("client-credentials");
+  const lib = await import("client-credentials/verify");
   const jwksOptions = values["jwks-uri"] !== undefined ? { jwksUri: values["jwks-uri"] } : { issuer };
   if (values.timeout !== undefined) jwksOptions.timeoutMs = parseTimeout(values.timeout);
   if (values["allow-insecure-http"]) jwksOptions.allowInsecureHttp = true;

@@ -1,6 +1,6 @@
 // Deno: get a Client Credentials token, read its claims, call a secured API with it.
 // Only the network to 127.0.0.1 is allowed; the package's wasm needs no --allow-read.
-import { decodeJwt, TokenClient, type ClientCredentialsError } from "client-credentials";
+import { decodeJwt, TokenClient, type ClientCredentialsError } from "client-credentials/client";
 
 const tokenUrl = Deno.env.get("TOKEN_URL") ?? "http://127.0.0.1:9191/realms/sivalabs/protocol/openid-connect/token";
 const apiUrl = Deno.env.get("API_URL") ?? "http://127.0.0.1:9292/api/archives";

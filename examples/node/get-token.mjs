@@ -1,7 +1,7 @@
 // Gets one Client Credentials token and prints its claims. The seed tutorial's curl call,
 // in a few lines of Node:
 //   TOKEN_URL=... CLIENT_ID=... CLIENT_SECRET=... node get-token.mjs
-import { decodeJwt, fetchClientCredentialsToken } from "client-credentials";
+import { decodeJwt, fetchClientCredentialsToken } from "client-credentials/client";
 
 const {
   TOKEN_URL = "http://127.0.0.1:9191/realms/sivalabs/protocol/openid-connect/token",

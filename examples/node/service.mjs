@@ -2,7 +2,7 @@
 // TokenClient for the process: it requests a token once, reuses it until shortly before
 // it expires, and on a 401 from the API gets a new one and retries once.
 //   API_URL=... TOKEN_URL=... CLIENT_ID=... CLIENT_SECRET=... node service.mjs
-import { decodeJwt, TokenClient } from "client-credentials";
+import { decodeJwt, TokenClient } from "client-credentials/client";
 
 const {
   TOKEN_URL = "http://127.0.0.1:9191/realms/sivalabs/protocol/openid-connect/token",

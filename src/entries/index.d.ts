@@ -59,9 +59,12 @@ export interface ClientSecretJwtOptions {
   assertionAudience?: string;
 }
 
+/** The client authentication options: one of the three shapes, chosen by `authMethod`. */
 export type ClientAuthOptions = SecretAuthOptions | PrivateKeyJwtOptions | ClientSecretJwtOptions;
 
+/** Options every token request takes, whichever way it finds the token endpoint. */
 interface CommonOptions {
+  /** The client's id at the authorization server (Keycloak: the Client ID). */
   clientId: string;
   /** Scopes: a space-separated string or an array of scope tokens. */
   scope?: string | readonly string[];
@@ -97,6 +100,7 @@ export interface IssuerOptions extends CommonOptions {
   tokenUrl?: undefined;
 }
 
+/** Options of {@link fetchClientCredentialsToken}: where the token endpoint is, how the client authenticates, what it asks for. */
 export type ClientCredentialsOptions = (TokenUrlOptions | IssuerOptions) &
   ClientAuthOptions & {
     /**
@@ -106,6 +110,7 @@ export type ClientCredentialsOptions = (TokenUrlOptions | IssuerOptions) &
     dpop?: CryptoKeyPair;
   };
 
+/** Options of {@link TokenClient}: those of {@link fetchClientCredentialsToken}, plus the cache, DPoP and the shared store. */
 export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
   ClientAuthOptions & {
     /**
@@ -161,14 +166,19 @@ export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
  * one instance requests the token while the others wait for it in the store.
  */
 export interface TokenStore {
+  /** The value stored under `key`, or `null`/`undefined` when there is none. */
   get(key: string): Promise<string | null | undefined>;
+  /** Stores `value` under `key` for `ttlSeconds`. */
   set(key: string, value: string, options: { ttlSeconds: number }): Promise<unknown>;
+  /** Removes `key`. */
   delete(key: string): Promise<unknown>;
   /** Takes the lock named by `key` for `ttlMs`: true if this caller got it. */
   lock?(key: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lock named by `key`. */
   unlock?(key: string): Promise<unknown>;
 }
 
+/** Options of {@link redisStore}, {@link kvStore} and {@link cacheStore}. */
 export interface StoreAdapterOptions {
   /** Prefix for every key. Default `"client-credentials:"`. */
   prefix?: string;
@@ -212,6 +222,7 @@ export interface TokenResponseJson {
   [member: string]: unknown;
 }
 
+/** An access token and what the server said about it (RFC 6749 §5.1), as {@link fetchClientCredentialsToken} and {@link TokenClient.getToken} resolve. */
 export interface ClientCredentialsToken {
   accessToken: string;
   /** `"Bearer"`, or `"DPoP"` for a token bound to the `dpop` key; the server's spelling is compared case-insensitively. */
@@ -229,6 +240,7 @@ export interface ClientCredentialsToken {
 /** A JSON value, as a decoded JWT holds. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** A JWT's JOSE header (RFC 7515 §4). */
 export interface JwtHeader {
   alg?: string;
   typ?: string;
@@ -236,6 +248,7 @@ export interface JwtHeader {
   [parameter: string]: JsonValue | undefined;
 }
 
+/** A JWT's claims (RFC 7519 §4); Keycloak adds `azp`, `realm_access`, `resource_access`, `scope`. */
 export interface JwtPayload {
   iss?: string;
   sub?: string;
@@ -247,6 +260,7 @@ export interface JwtPayload {
   [claim: string]: JsonValue | undefined;
 }
 
+/** What {@link decodeJwt} returns: the header and payload as read, not verified. */
 export interface DecodedJwt<P extends JwtPayload = JwtPayload> {
   header: JwtHeader;
   payload: P;
@@ -274,6 +288,7 @@ export type ErrorCode =
   | "ERR_DPOP_PROOF"
   | "ERR_STORE";
 
+/** What every error of this package has: `name` is `"ClientCredentialsError"`. */
 interface ErrorBase extends Error {
   name: "ClientCredentialsError";
 }
@@ -299,6 +314,7 @@ export interface HttpError extends ErrorBase {
   wwwAuthenticate: string | undefined;
 }
 
+/** An error whose `code` and message say all there is (no extra properties). */
 export interface PlainError extends ErrorBase {
   code: Exclude<ErrorCode, "ERR_OAUTH" | "ERR_HTTP" | "ERR_JWT_CLAIM" | "ERR_JWT_EXPIRED" | "ERR_JWT_NOT_YET_VALID" | "ERR_DPOP_PROOF">;
 }
@@ -325,6 +341,7 @@ export type ClientCredentialsError = OAuthError | HttpError | JwtClaimError | Pl
  */
 export declare const ClientCredentialsError: {
   readonly prototype: ClientCredentialsError;
+  /** `err instanceof ClientCredentialsError`: true for an error of this package, from any entry. */
   [Symbol.hasInstance](value: unknown): value is ClientCredentialsError;
 };
 
@@ -345,6 +362,7 @@ export function fetchClientCredentialsToken(options: ClientCredentialsOptions): 
  * - The issuer's metadata, when `issuer` is used, is read once and kept for the client's lifetime.
  */
 export class TokenClient {
+  /** Checks the options at once (`ERR_INVALID_OPTIONS`); no request is made before the first {@link TokenClient.getToken}. */
   constructor(options: TokenClientOptions);
   /**
    * A token with at least `minValiditySeconds` left: cached (in the advisory window too, at once),
@@ -395,6 +413,7 @@ export type JwsAlgorithm =
   | "EdDSA"
   | "HS256" | "HS384" | "HS512";
 
+/** Options of {@link JwksClient} besides where the keys are. */
 export interface JwksClientOptionsBase {
   /** Fetch again for an unknown `kid` at most once per this many seconds. Default 30. */
   cooldownSeconds?: number;
@@ -429,6 +448,7 @@ export interface JwksClientOptionsBase {
   storeTimeoutMs?: number;
 }
 
+/** Options of {@link JwksClient}: the key set's URL (`jwksUri`) or the `issuer` whose metadata names it. */
 export type JwksClientOptions = JwksClientOptionsBase &
   (
     | { /** The issuer, whose metadata names `jwks_uri`; its `issuer` must equal this exactly. */ issuer: string; jwksUri?: undefined }
@@ -443,6 +463,7 @@ export type JwksClientOptions = JwksClientOptionsBase &
  * the fetch's error as `cause`. See docs/outages.md.
  */
 export class JwksClient {
+  /** Checks the options at once (`ERR_INVALID_OPTIONS`); the keys are fetched on first use. */
   constructor(options: JwksClientOptions);
   /** The key set's URL, once known. */
   readonly jwksUri: string | undefined;
@@ -452,6 +473,7 @@ export class JwksClient {
   free(): void;
 }
 
+/** Options of {@link verifyJwt}: the keys, and the claims the token must have. */
 export interface VerifyJwtOptions {
   /** A JwksClient, or a JWK Set object. Pass this or `key`. */
   jwks?: JwksClient | JwkSet;
@@ -475,6 +497,7 @@ export interface VerifyJwtOptions {
   currentDate?: Date;
 }
 
+/** What {@link verifyJwt} resolves to once the signature and the claims are checked. */
 export interface VerifiedJwt<P extends JwtPayload = JwtPayload> {
   header: JwtHeader & { alg: JwsAlgorithm };
   payload: P;
@@ -495,6 +518,7 @@ export function clientRoles(payload: JwtPayload, client: string): string[];
 /** Scopes of a token: `scope` (space-separated) or `scp` (an array); `[]` if absent. */
 export function scopes(payload: JwtPayload): string[];
 
+/** Options of {@link authorizeRequest}: those of {@link verifyJwt}, plus the roles, scopes and DPoP rules the request must meet. */
 export interface AuthorizeRequestOptions extends VerifyJwtOptions {
   /** Realm roles the token must all have. */
   realmRoles?: readonly string[];
@@ -513,6 +537,7 @@ export interface AuthorizeRequestOptions extends VerifyJwtOptions {
   dpop?: { maxAgeSeconds?: number; nonce?: string };
 }
 
+/** What {@link authorizeRequest} resolves to: the verified token, or the response to send back. */
 export type AuthorizeResult<P extends JwtPayload = JwtPayload> =
   | { ok: true; header: JwtHeader & { alg: JwsAlgorithm }; payload: P; token: string }
   | {

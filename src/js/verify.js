@@ -11,6 +11,7 @@ import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verify
 import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, within } from "./flight.js";
 import { send } from "./http.js";
 import { sharedKeySet } from "./store.js";
+import { clientRoles, realmRoles, scopes } from "./claims.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
@@ -64,6 +65,8 @@ let keysOf;
  *   backoff says when to try again. A token with an unknown `kid` while the
  *   issuer is down fails with ERR_JWKS_NO_KEY, the fetch's error as `cause`.
  */
+export { clientRoles, realmRoles, scopes };
+
 export class JwksClient {
   #source;
   /** `alg \n kid` → Promise<CryptoKey[]>, for the current key set. */
@@ -352,29 +355,6 @@ export async function verifyJwt(token, options) {
     }
   }
   throw verifyError(SIGNATURE, "");
-}
-
-/** Realm roles of a Keycloak token (`realm_access.roles`); [] if absent or malformed. */
-export function realmRoles(payload) {
-  return strings(payload?.realm_access?.roles);
-}
-
-/** Roles of a Keycloak token for one client (`resource_access[client].roles`); [] if absent. */
-export function clientRoles(payload, client) {
-  const access = payload?.resource_access;
-  if (access === null || typeof access !== "object" || !Object.hasOwn(access, client)) return [];
-  return strings(access[client]?.roles);
-}
-
-/** Scopes of a token: `scope` (space-separated, RFC 9068 §2.2.3) or `scp` (an array); [] if absent. */
-export function scopes(payload) {
-  const scope = payload?.scope;
-  if (typeof scope === "string") return scope.split(" ").filter((s) => s !== "");
-  return strings(payload?.scp);
-}
-
-function strings(value) {
-  return Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
 }
 
 /** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case), spaces, a b64token. */

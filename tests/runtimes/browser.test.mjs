@@ -80,7 +80,7 @@ describe(`Chromium (${CHROMIUM}), Vite ${viteVersion}`, () => {
 
   test("the Vite build bundles the browser entry and emits the .wasm as an asset", () => {
     const assets = readdirSync(join(viteOut, "assets"));
-    assert.ok(assets.some((f) => /^client_credentials_bg-.*\.wasm$/.test(f)), assets.join(", "));
+    assert.ok(assets.some((f) => /^client_credentials_client_bg-.*\.wasm$/.test(f)), assets.join(", "));
     const js = assets.filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(viteOut, "assets", f), "utf8")).join("\n");
     assert.ok(!js.includes('from "client-credentials"'), "the package is bundled, not left as a bare import");
     // wasm-bindgen's import names survive minification.

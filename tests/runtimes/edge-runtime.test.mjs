@@ -14,23 +14,9 @@ import * as esbuild from "esbuild";
 import { EdgeRuntime } from "edge-runtime";
 import { FIXTURES, ROOT, installedPackage } from "./support/harness.mjs";
 import { startServers } from "./support/scenario.mjs";
+import { wasmGlobal, wasmModuleGlobals } from "./support/edge.mjs";
 
 const version = createRequire(join(ROOT, "package.json"))("edge-runtime/package.json").version;
-
-// `import wasm from "./x.wasm?module"` becomes a read of the global `__wasm_<name>`.
-const wasmModuleGlobals = {
-  name: "wasm ?module as a global",
-  setup(build) {
-    build.onResolve({ filter: /\.wasm\?module$/ }, (args) => ({
-      path: join(args.resolveDir, args.path.replace(/\?module$/, "")),
-      namespace: "wasm-module",
-    }));
-    build.onLoad({ filter: /.*/, namespace: "wasm-module" }, (args) => ({
-      contents: `export default globalThis[${JSON.stringify(wasmGlobal(args.path))}];`,
-    }));
-  },
-};
-const wasmGlobal = (path) => `__wasm_${path.split("/").pop().replace(/\W/g, "_")}`;
 
 describe(`edge-runtime ${version}`, () => {
   let servers, runtime, bundle, wasmPath;

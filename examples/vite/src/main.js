@@ -1,6 +1,6 @@
 // No init call: the package's browser entry instantiates its wasm with top-level await,
 // and Vite emits the .wasm as an asset next to the bundle.
-import { decodeJwt, fetchClientCredentialsToken } from "client-credentials";
+import { decodeJwt, fetchClientCredentialsToken } from "client-credentials/client";
 
 const $ = (id) => document.getElementById(id);
 

@@ -2,4 +2,5 @@
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
 export { cacheStore, kvStore, redisStore } from "./stores.js";
+export { realmRoles, clientRoles, scopes } from "./claims.js";
 export { ClientCredentialsError } from "./host.js";
