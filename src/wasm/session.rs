@@ -470,11 +470,6 @@ impl Session {
         Ok(token_to_js(&token))
     }
 
-    /// Whether the cached token may be used at `now_ms`.
-    pub fn fresh(&self, now_ms: f64) -> bool {
-        self.cache.is_fresh(now_ms)
-    }
-
     /// Where the cached token stands at `now_ms` ([`Window`]): 0 fresh, use
     /// it; 1 advisory, use it and refresh in the background; 2 advisory,
     /// use it while a failed refresh is waited out; 3 mandatory, wait for a

@@ -214,11 +214,6 @@ impl KeySource {
         Ok(true)
     }
 
-    /// Whether the keys must be fetched before use (none yet, or too old).
-    pub fn due(&self, now_ms: f64) -> bool {
-        self.refresh.due(now_ms)
-    }
-
     /// Whether the keys may be used at `now_ms` ([`KeysWindow`]): 0 fresh;
     /// 1 stale, use them and refetch in the background; 2 stale, use them
     /// while a failed refetch is waited out; 3 none usable, fetch and wait.
