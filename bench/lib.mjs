@@ -75,3 +75,42 @@ export function table(header, rows) {
 export const fmtNs = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 export const fmtRatio = (r) => `${r.toFixed(2)}×`;
 export const verdict = (ok) => (ok ? "**met**" : "**missed**");
+
+/**
+ * Operations per second with `concurrency` callers in flight, median of
+ * `rounds` interleaved rounds of `total` calls each (the order alternates
+ * each round, so no contender always runs first). With `cpu`, resolves to
+ * `{ ops, cpuUs }` per contender: also the process's CPU time per call
+ * (main thread and WebCrypto's or libuv's threads together), which other
+ * processes on a shared machine move far less than wall time.
+ */
+export async function opsPerSecond(list, { rounds, total, concurrency, warmup = Math.min(200, total), cpu = false }) {
+  const samples = new Map(list.map(([n]) => [n, []]));
+  const cpuSamples = new Map(list.map(([n]) => [n, []]));
+  const burst = async (fn, n) => {
+    let left = n;
+    const worker = async () => {
+      while (left-- > 0) await fn();
+    };
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const used = process.cpuUsage(cpu0);
+    return [n / (Number(process.hrtime.bigint() - t0) / 1e9), (used.user + used.system) / n];
+  };
+  for (const [, fn] of list) await burst(fn, warmup);
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of r % 2 ? [...list].reverse() : list) {
+      const [ops, cpuUs] = await burst(fn, total);
+      samples.get(name).push(ops);
+      cpuSamples.get(name).push(cpuUs);
+    }
+  }
+  return new Map([...samples].map(([n, xs]) => [n, cpu ? { ops: median(xs), cpuUs: median(cpuSamples.get(n)) } : median(xs)]));
+}
+
+/** A function that returns the items of `list` in turn, forever. */
+export function cycle(list) {
+  let i = 0;
+  return () => list[i++ % list.length];
+}

@@ -46,9 +46,12 @@ const PEERS = [
  */
 export const ENTRIES = [
   { entry: "client-credentials/decode", dir: "decode", budget: 12 * 1024, ceiling: 21.5 * 1024 },
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 61.5 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 88.5 * 1024 },
+  // Raised by issue 20: the verified-token cache (its option and span in the core, src/js/token-cache.js,
+  // verifyJwt's key lookups without side effects) adds 1.0 KB to /verify; TokenClient.fetch's one-Request
+  // path and the core's freshness span add 0.4 KB to /client; . gains both, 1.4 KB (docs/benchmarks-hot-paths.md).
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 62.3 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64.4 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 89.7 * 1024 },
 ];
 export const SLACK = 1024;
 

@@ -159,6 +159,22 @@ impl TokenCache {
         Some(self.refresh_at(entry.obtained_at_ms, entry.expires_at_ms?))
     }
 
+    /// The span over which [`TokenCache::is_fresh`] holds, as `[from, until)`
+    /// in ms: a caller may compare its clock against these two instants
+    /// instead of asking again (`src/js/client.js` does, on every
+    /// `getToken` and `fetch`). Empty (`[∞, ∞)`) with no token; `until` is
+    /// infinite for a token without a lifetime.
+    pub fn fresh_span(&self) -> (f64, f64) {
+        let Some(entry) = self.entry else {
+            return (f64::INFINITY, f64::INFINITY);
+        };
+        let until = match entry.expires_at_ms {
+            None => f64::INFINITY,
+            Some(expires_at) => self.refresh_at(entry.obtained_at_ms, expires_at),
+        };
+        (entry.obtained_at_ms, until)
+    }
+
     /// When the cached token's response arrived.
     pub fn obtained_at_ms(&self) -> Option<f64> {
         Some(self.entry?.obtained_at_ms)

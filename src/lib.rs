@@ -18,6 +18,8 @@
 //! - [`cache`]: when a cached token is fresh, when to refresh it in the
 //!   background and when it may no longer be handed out, against an
 //!   injected clock; [`backoff`]: when to retry a failed background refresh.
+//! - [`verified_cache`]: what `verifyJwt`'s cache of verified tokens may
+//!   keep, and the span over which a kept token's time claims hold.
 //! - [`store`]: a token shared between instances through Redis, KV or the
 //!   Cache API: the entry's key derivation inputs, format and checks.
 //! - `wasm` (wasm only, `src/wasm/`): the wasm-bindgen faces. `exports`
@@ -49,6 +51,7 @@ pub mod secret;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd;
 pub mod store;
+pub mod verified_cache;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

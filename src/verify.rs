@@ -18,6 +18,7 @@ use crate::error::{excerpt, Error};
 use crate::json::{self, Kind, Member};
 use crate::jwk::{Alg, ASYMMETRIC};
 use crate::jwt;
+use crate::verified_cache::Validity;
 use std::borrow::Cow;
 
 /// What `aud` must contain.
@@ -117,8 +118,10 @@ pub struct Checked<'v> {
     /// Why the signature can't be valid whatever the key, reported after
     /// the key is found.
     pub signature_error: Option<Error>,
-    /// The verdict on the claims, reported only after the signature holds.
-    pub claims: Result<(), Error>,
+    /// The verdict on the claims, reported only after the signature holds;
+    /// when they pass, the span over which their time claims hold (for the
+    /// verified-token cache, [`crate::verified_cache`]).
+    pub claims: Result<Validity, Error>,
 }
 
 /// A [`Policy`] and the buffers reused from one token to the next.
@@ -295,7 +298,7 @@ fn check_claims(
     header: &[Member<'_>],
     payload: &[Member<'_>],
     now_s: f64,
-) -> Result<(), Error> {
+) -> Result<Validity, Error> {
     let string = |name: &str| member(payload, name).and_then(Member::as_str);
     if let Some(expected) = &policy.typ {
         let typ = member(header, "typ").and_then(Member::as_str);
@@ -349,7 +352,8 @@ fn check_claims(
             message: "the token was issued in the future (iat), beyond clockToleranceSeconds; check the clocks".into(),
         });
     }
-    if date(payload, "nbf")?.is_some_and(|nbf| nbf > now_s + tolerance) {
+    let nbf = date(payload, "nbf")?;
+    if nbf.is_some_and(|nbf| nbf > now_s + tolerance) {
         return Err(Error::JwtNotYetValid {
             claim: "nbf",
             message: "the token is not valid yet (nbf), beyond clockToleranceSeconds".into(),
@@ -381,7 +385,13 @@ fn check_claims(
             });
         }
     }
-    Ok(())
+    Ok(Validity::new(
+        iat,
+        nbf,
+        exp,
+        tolerance,
+        policy.max_token_age_s,
+    ))
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3); any one of

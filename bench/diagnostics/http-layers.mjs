@@ -4,13 +4,15 @@
 // timeout's signal, manual redirects, the body reader); `send+session` adds
 // the core's Session (options, request, response); `ours` is the public
 // fetchClientCredentialsToken. The order alternates each round, and raw
-// fetch runs twice so its own spread shows the noise.
+// fetch runs twice so its own spread shows the noise. Beside each rate: the
+// client process's CPU time per request (the server is another process),
+// which the machine's other load moves less than the rate.
 //   node bench/diagnostics/http-layers.mjs
 import { fork } from "node:child_process";
 import { fetchClientCredentialsToken } from "client-credentials";
 import { send } from "../../dist/http.js";
 import { Session } from "../../dist/client_credentials.js";
-import { median } from "../lib.mjs";
+import { opsPerSecond } from "../lib.mjs";
 
 const child = fork(new URL("../token-server.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
 const port = await new Promise((resolve) => child.once("message", (m) => resolve(m.port)));
@@ -38,16 +40,10 @@ const list = [
   ["fetchClientCredentialsToken", () => fetchClientCredentialsToken(options)],
   ["raw fetch (again)", () => raw()],
 ];
-const burst = async (fn, n) => {
-  let left = n;
-  const worker = async () => { while (left-- > 0) await fn(); };
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
-};
-const samples = new Map(list.map(([name]) => [name, []]));
-for (const [, fn] of list) await burst(fn, 300);
-for (let r = 0; r < 9; r++) for (const [name, fn] of r % 2 ? [...list].reverse() : list) samples.get(name).push(await burst(fn, 1000));
-const base = (median(samples.get("raw fetch")) + median(samples.get("raw fetch (again)"))) / 2;
-for (const [name, xs] of samples) console.log(`${name.padEnd(28)} ${String(Math.round(median(xs))).padStart(6)} req/s  ${(median(xs) / base).toFixed(2)}×`);
+const samples = await opsPerSecond(list, { rounds: 9, total: 1000, concurrency: 8, warmup: 300, cpu: true });
+const base = (samples.get("raw fetch").ops + samples.get("raw fetch (again)").ops) / 2;
+const baseCpu = (samples.get("raw fetch").cpuUs + samples.get("raw fetch (again)").cpuUs) / 2;
+for (const [name, { ops, cpuUs }] of samples) {
+  console.log(`${name.padEnd(28)} ${String(Math.round(ops)).padStart(6)} req/s  ${(ops / base).toFixed(2)}×   client CPU ${cpuUs.toFixed(1).padStart(6)} µs/request (+${(cpuUs - baseCpu).toFixed(1)})`);
+}
 child.kill();

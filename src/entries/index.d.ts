@@ -495,6 +495,16 @@ export interface VerifyJwtOptions {
   authorizedParty?: string;
   /** The time to check against, for tests. */
   currentDate?: Date;
+  /**
+   * The verified-token cache of these options (same issuer, audience, algorithms and other
+   * checks): a token whose signature and claims passed is kept, and the same token again is
+   * answered without checking its signature, while `exp`, `nbf`, `iat` and `maxTokenAgeSeconds`
+   * still hold at the current time and the key that verified it is still in the key set.
+   * Default `{ maxEntries: 1000 }`, least recently used out; `false` checks every token in full.
+   * A result from the cache is shared between callers and frozen. `authorizeRequest` uses it
+   * for the access token; DPoP proofs are always checked in full.
+   */
+  tokenCache?: { maxEntries?: number } | false;
 }
 
 /** What {@link verifyJwt} resolves to once the signature and the claims are checked. */

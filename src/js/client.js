@@ -74,6 +74,13 @@ export class TokenClient {
   /** The cached result, frozen, and a promise already resolved to it, handed to every caller. */
   #token;
   #resolved;
+  /**
+   * The span over which the core said the cached token is fresh, `[from,
+   * until)` in ms (Session's freshFrom and freshUntil, read once per token):
+   * the hot path compares the clock against them without crossing into wasm.
+   */
+  #freshFrom = Infinity;
+  #freshUntil = Infinity;
   /** The request in flight: `{ id, promise }`. */
   #flight;
   #flights = 0;
@@ -110,12 +117,19 @@ export class TokenClient {
     return (this.#keys ??= importKeys(this.#session, this.#keySource));
   }
 
+  /** The cached token if the core's span says it is fresh now, else undefined. */
+  #fresh() {
+    const now = Date.now();
+    return now >= this.#freshFrom && now < this.#freshUntil ? this.#token : undefined;
+  }
+
   /**
    * A token with at least `minValiditySeconds` left: the cached one at once
    * (in the advisory window too, while one background request replaces
    * it), else the one being requested, or a new one.
    */
   getToken() {
+    if (this.#fresh() !== undefined) return this.#resolved;
     if (this.#resolved !== undefined) {
       const window = this.#session.window(Date.now());
       if (window === FRESH) return this.#resolved;
@@ -149,12 +163,14 @@ export class TokenClient {
     this.#shared?.forget(this.#token);
     this.#session.invalidate();
     this.#token = this.#resolved = undefined;
+    this.#freshFrom = this.#freshUntil = Infinity;
   }
 
   /** Frees the client's wasm memory now rather than when it is garbage-collected; the client can't be used after. */
   free() {
     this.#session.free();
     this.#token = this.#resolved = undefined;
+    this.#freshFrom = this.#freshUntil = Infinity;
   }
 
   /**
@@ -164,7 +180,8 @@ export class TokenClient {
    * can be replayed; a DPoP API's request for a nonce is answered first.
    */
   async fetch(input, init) {
-    const token = await this.getToken();
+    // The common case, a fresh token in hand, awaits nothing before fetch.
+    const token = this.#fresh() ?? (await this.getToken());
     const response = await this.#send(input, init, token);
     if (response.status !== 401) return response;
     // The API refused this token: forget it, unless someone already
@@ -209,6 +226,8 @@ export class TokenClient {
       Object.freeze(token.raw);
       this.#token = Object.freeze(token);
       this.#resolved = Promise.resolve(token);
+      this.#freshFrom = session.freshFrom;
+      this.#freshUntil = session.freshUntil;
       return token;
     };
     // `keep(body)`, for the store, receives the token response's body.

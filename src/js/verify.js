@@ -12,12 +12,13 @@ import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, with
 import { send } from "./http.js";
 import { sharedKeySet } from "./store.js";
 import { clientRoles, realmRoles, scopes } from "./claims.js";
+import { VerifiedTokens, cachedResult } from "./token-cache.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
 
 /** `KeySource.window`: what the core says of the cached keys (see src/jwk.rs `Refresh`). */
-const REFETCH = 1, MISSING = 3;
+const FRESH = 0, REFETCH = 1, MISSING = 3;
 
 /**
  * The CryptoKeys that may verify a token signed with `alg` naming `kid`,
@@ -27,7 +28,7 @@ const REFETCH = 1, MISSING = 3;
  * left out.
  */
 function imported(source, cache, alg, kid) {
-  const id = kid === undefined ? alg : `${alg}\n${kid}`;
+  const id = keyId(alg, kid);
   const cached = cache.get(id);
   if (cached !== undefined) return cached;
   const texts = source.select(alg, kid);
@@ -43,8 +44,16 @@ function imported(source, cache, alg, kid) {
 
 const NONE = [];
 
-/** `JwksClient`'s key lookup, for `candidates` only (set by the class's static block). */
-let keysOf;
+const keyId = (alg, kid) => (kid === undefined ? alg : `${alg}\n${kid}`);
+
+/** The keys `imported` already holds for `alg` and `kid`, without importing or fetching; undefined if none are at hand. */
+function importedAtHand(cache, alg, kid) {
+  const keys = cache.get(keyId(alg, kid));
+  return Array.isArray(keys) ? keys : undefined;
+}
+
+/** `JwksClient`'s key lookups, for `candidates` and `keysAtHand` only (set by the class's static block). */
+let keysOf, keysAtHandOf;
 
 /**
  * A remote JSON Web Key Set (RFC 7517 §5), found from an `issuer` by
@@ -113,6 +122,12 @@ export class JwksClient {
 
   static {
     keysOf = (client, alg, kid) => client.#keysFor(alg, kid);
+    keysAtHandOf = (client, alg, kid) => (client.#current() ? importedAtHand(client.#keys, alg, kid) : undefined);
+  }
+
+  /** Whether the key set is loaded, not being fetched, and younger than maxAgeSeconds: its keys may be used as they are. */
+  #current() {
+    return this.#loaded && this.#flight === undefined && this.#source.window(Date.now()) === FRESH;
   }
 
   /** The keys for `alg` and `kid`: an array when they are at hand, else a promise of one. */
@@ -279,9 +294,27 @@ function candidates(options, alg, kid) {
   return Array.isArray(keys) ? fit(keys) : keys.then(fit);
 }
 
+/**
+ * The keys the caller's key option holds for `alg` and `kid` right now,
+ * without importing, fetching or throwing; undefined when they are not at
+ * hand or the options are not a plain key option. A cached token counts
+ * only while the key that verified it is among them.
+ */
+function keysAtHand(options, alg, kid) {
+  const { jwks, key } = options;
+  if ((jwks == null) === (key == null)) return undefined;
+  if (jwks instanceof JwksClient) return keysAtHandOf(jwks, alg, kid);
+  if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) return [key];
+  const set = fixedSets.get(jwks ?? key);
+  return set === undefined ? undefined : importedAtHand(set.keys, alg, kid);
+}
+
 /** The core's checker for these options, made once per distinct set of values (the options object may be a new literal each call). */
 const verifiers = new Map();
 const MAX_VERIFIERS = 64;
+
+/** Each pooled verifier's cache of verified tokens (src/js/token-cache.js), unless its `tokenCache` is false. */
+const verifiedTokens = new WeakMap();
 
 /**
  * The id of the verifier each options object last got, with the values it
@@ -295,8 +328,8 @@ const sameValue = (a, b) => a === b || (Array.isArray(a) && Array.isArray(b) && 
 
 function verifierFor(options) {
   if (options === null || typeof options !== "object") return new JwtVerifier(options);
-  const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty } = options;
-  const values = [issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty];
+  const { issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty, tokenCache } = options;
+  const values = [issuer, audience, algorithms, clockToleranceSeconds, maxTokenAgeSeconds, typ, authorizedParty, tokenCache];
   const last = byObject.get(options);
   if (last !== undefined && last.values.every((v, i) => sameValue(v, values[i]))) {
     // Absent once MAX_VERIFIERS freed them all: then made again below.
@@ -317,6 +350,8 @@ function verifierFor(options) {
       verifiers.clear();
     }
     verifiers.set(id, verifier);
+    const entries = verifier.cacheEntries;
+    if (entries > 0) verifiedTokens.set(verifier, new VerifiedTokens(entries));
   }
   // Copies of the arrays: the caller's may be edited in place.
   byObject.set(options, { id, values: values.map((v) => (Array.isArray(v) ? [...v] : v)) });
@@ -335,10 +370,24 @@ function nowMs(options) {
  * Verifies a JWS JWT: structure, header, key, signature, then claims, in
  * that order, so the claims of a token whose signature fails are never
  * reported. Resolves to `{ header, payload }`.
+ *
+ * A token verified before with the same options is taken from the
+ * verifier's cache (src/js/token-cache.js) while the clock is inside the
+ * span the core gave for its claims and the key that verified it is still
+ * in the key set; its `{ header, payload }` is then shared and frozen.
  */
 export async function verifyJwt(token, options) {
   const verifier = verifierFor(options);
-  const checked = verifier.check(token, nowMs(options));
+  const now = nowMs(options);
+  const tokens = verifiedTokens.get(verifier);
+  if (tokens !== undefined) {
+    const entry = tokens.find(token, now);
+    if (entry !== undefined) {
+      if (keysAtHand(options, entry.alg, entry.kid)?.includes(entry.key)) return cachedResult(entry);
+      tokens.drop(token);
+    }
+  }
+  const checked = verifier.check(token, now);
   const { alg } = checked;
   let keys = candidates(options, alg, checked.kid);
   if (!Array.isArray(keys)) keys = await keys;
@@ -351,6 +400,7 @@ export async function verifyJwt(token, options) {
     decoded ??= JSON.parse(checked.json);
     if (await verified) {
       if (checked.claimsError !== undefined) throw checked.claimsError;
+      tokens?.add(token, checked, key);
       return decoded;
     }
   }
@@ -506,3 +556,8 @@ const refusal = (realm, dpop) => (status, error, description, scope, extra) => {
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
   return { ok: false, status, response: new Response(body, { status, headers }) };
 };
+
+/** How many verified tokens the cache of the verifier for `options` holds (for tests; not exported by the package). */
+export function cachedTokenCount(options) {
+  return verifiedTokens.get(verifierFor(options))?.size ?? 0;
+}

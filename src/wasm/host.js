@@ -119,10 +119,11 @@ export function token_result(access_token, token_type, expires_in, expires_at, s
  * and kid, the signing input and the signature copied out of wasm memory
  * (the views are only valid during this call), and the verdicts on the
  * signature's shape and on the claims, which verifyJwt reports only after
- * the key is found and the signature holds.
+ * the key is found and the signature holds; and, when the claims passed, the
+ * span over which they hold, for the verified-token cache (NaN otherwise).
  */
-export function checked_jwt(json, alg, kid, data, signature, signature_error, claims_error) {
-  return { json, alg, kid, data: data.slice(), signature: signature.slice(), signatureError: signature_error, claimsError: claims_error };
+export function checked_jwt(json, alg, kid, data, signature, signature_error, claims_error, valid_from, valid_until) {
+  return { json, alg, kid, data: data.slice(), signature: signature.slice(), signatureError: signature_error, claimsError: claims_error, validFrom: valid_from, validUntil: valid_until };
 }
 
 /** Fills `dst` (a view of wasm memory) with random bytes, for the `jti` of assertions and DPoP proofs. */

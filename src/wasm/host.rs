@@ -54,12 +54,14 @@ extern "C" {
         raw: &str,
     ) -> JsValue;
 
-    /// `{ json, alg, kid, data, signature, signatureError, claimsError }`
+    /// `{ json, alg, kid, data, signature, signatureError, claimsError, validFrom, validUntil }`
     /// for `verifyJwt`: `json` (`{"header":…,"payload":…}`, validated by the
     /// core) left as text, for `src/js/verify.js` to parse while WebCrypto
     /// checks the signature; the signing input and the signature copied out
-    /// of wasm memory (both are views, valid only during the call); and the
-    /// two verdicts the core holds back.
+    /// of wasm memory (both are views, valid only during the call); the
+    /// two verdicts the core holds back; and, when the claims passed, the
+    /// span over which they hold (`crate::verified_cache::Validity`), NaN
+    /// otherwise.
     pub fn checked_jwt(
         json: &str,
         alg: &str,
@@ -68,5 +70,7 @@ extern "C" {
         signature: &[u8],
         signature_error: JsValue,
         claims_error: JsValue,
+        valid_from_ms: f64,
+        valid_until_ms: f64,
     ) -> JsValue;
 }

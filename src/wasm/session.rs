@@ -503,6 +503,21 @@ impl Session {
             .unwrap_or(-1.0)
     }
 
+    /// The instant from which the cached token is fresh (its arrival); with
+    /// [`Session::fresh_until`], the span [`Session::fresh`] decides, handed
+    /// out once per token so `TokenClient` compares its clock against two
+    /// numbers on the hot path rather than crossing into wasm.
+    #[wasm_bindgen(getter, js_name = freshFrom)]
+    pub fn fresh_from(&self) -> f64 {
+        self.cache.fresh_span().0
+    }
+
+    /// The instant the cached token stops being fresh (exclusive).
+    #[wasm_bindgen(getter, js_name = freshUntil)]
+    pub fn fresh_until(&self) -> f64 {
+        self.cache.fresh_span().1
+    }
+
     /// Forgets the cached token.
     pub fn invalidate(&mut self) {
         self.cache.invalidate();

@@ -14,6 +14,7 @@ use crate::json::Kind;
 use crate::jwk::{Alg, KeySet, KeysWindow, Refresh, DEFAULT_MAX_STALE_SECONDS};
 use crate::oauth::{check_timeout, discovery, HttpResponse};
 use crate::store;
+use crate::verified_cache;
 use crate::verify::{Audience, Policy, Verifier, DEFAULT_CLOCK_TOLERANCE_S};
 use crate::wasm::decode::{to_js, with_token};
 use crate::wasm::exports::{
@@ -25,7 +26,7 @@ use web_sys::AbortSignal;
 
 /// `verifyJwt`'s option names, for [`crate::wasm::host::options_json`].
 const VERIFY_OPTIONS: &str =
-    "issuer,audience,algorithms,clockToleranceSeconds,maxTokenAgeSeconds,typ,authorizedParty";
+    "issuer,audience,algorithms,clockToleranceSeconds,maxTokenAgeSeconds,typ,authorizedParty,tokenCache";
 
 /// `JwksClient`'s option names.
 const JWKS_OPTIONS: &str =
@@ -42,6 +43,8 @@ const JWKS_TIMEOUT_MS: u32 = 5_000;
 #[wasm_bindgen(skip_typescript)]
 pub struct JwtVerifier {
     inner: Verifier,
+    /// The `tokenCache` option's size, 0 for none ([`verified_cache`]).
+    cache_entries: u32,
 }
 
 #[wasm_bindgen]
@@ -51,10 +54,18 @@ impl JwtVerifier {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JwtVerifier, JsValue> {
         policy(&options)
-            .map(|policy| JwtVerifier {
+            .map(|(policy, cache_entries)| JwtVerifier {
                 inner: Verifier::new(policy),
+                cache_entries,
             })
             .map_err(to_js)
+    }
+
+    /// How many verified tokens `src/js/token-cache.js` may keep for this
+    /// verifier (the `tokenCache` option); 0 for no cache.
+    #[wasm_bindgen(getter, js_name = cacheEntries)]
+    pub fn cache_entries(&self) -> u32 {
+        self.cache_entries
     }
 
     /// Checks `token` at `now_ms`; see [`host::checked_jwt`] for the result.
@@ -63,6 +74,8 @@ impl JwtVerifier {
         with_token(&token, "verifyJwt", &mut |text| {
             let checked = inner.check(text, now_ms / 1000.0).map_err(to_js)?;
             let data = &text.as_bytes()[..checked.signing_input_end];
+            // NaN when the claims failed: no span, nothing to cache.
+            let span = checked.claims.as_ref().ok().copied();
             Ok(host::checked_jwt(
                 checked.json,
                 checked.alg.name(),
@@ -71,12 +84,15 @@ impl JwtVerifier {
                 checked.signature,
                 checked.signature_error.map_or(JsValue::UNDEFINED, to_js),
                 checked.claims.err().map_or(JsValue::UNDEFINED, to_js),
+                span.map_or(f64::NAN, |v| v.from_ms),
+                span.map_or(f64::NAN, |v| v.until_ms),
             ))
         })
     }
 }
 
-fn policy(options: &JsValue) -> Result<Policy, Error> {
+/// The verifier's policy and its `tokenCache` size.
+fn policy(options: &JsValue) -> Result<(Policy, u32), Error> {
     let names = JsValue::from_str(VERIFY_OPTIONS);
     let o = Options::read(
         options,
@@ -88,7 +104,7 @@ fn policy(options: &JsValue) -> Result<Policy, Error> {
         None => Audience::OneOf(Vec::new()),
         Some(_) => Audience::OneOf(o.strings("audience")?),
     };
-    Policy::new(
+    let policy = Policy::new(
         o.string("issuer")?,
         audience,
         &o.strings("algorithms")?,
@@ -96,7 +112,8 @@ fn policy(options: &JsValue) -> Result<Policy, Error> {
         o.number("maxTokenAgeSeconds")?,
         o.string("typ")?,
         o.string("authorizedParty")?,
-    )
+    )?;
+    Ok((policy, verified_cache::max_entries(o.get("tokenCache"))?))
 }
 
 /// A key set: fixed (a JWKS or a JWK the caller passed) or remote (a

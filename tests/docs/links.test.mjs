@@ -15,7 +15,6 @@ export const PENDING = new Set([
   "docs/frameworks.md",
   "docs/introspection.md",
   "docs/custom-fetch.md",
-  "docs/benchmarks-hot-paths.md",
 ]);
 
 /** Markdown without its fenced code blocks. */

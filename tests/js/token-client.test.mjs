@@ -543,6 +543,35 @@ describe("client.fetch", () => {
     assert.equal(seen[0].authorization, `Bearer ${token.accessToken}`);
   });
 
+  test("the caller's own Authorization header, in any case and any form of headers, is replaced, never sent beside ours", async () => {
+    const client = new TokenClient(optionsFor(as));
+    const bearer = `Bearer ${(await client.getToken()).accessToken}`;
+    class Init {
+      get headers() {
+        return { "X-Trace": "getter" };
+      }
+    }
+    const forms = [
+      { headers: { AUTHORIZATION: "Basic c3RvbGVu", "X-Trace": "object" } },
+      { headers: new Headers({ Authorization: "Basic c3RvbGVu", "X-Trace": "headers" }) },
+      { headers: [["authorization", "Basic c3RvbGVu"], ["X-Trace", "pairs"]] },
+      new Init(),
+      undefined,
+    ];
+    const from = api.requests.length;
+    for (const init of forms) assert.equal((await client.fetch(new URL(api.url("/data")), init)).status, 200);
+    const seen = api.since(from);
+    assert.deepEqual(seen.map((r) => r.authorization), forms.map(() => bearer));
+    assert.deepEqual(seen.map((r) => r.headers["x-trace"]), ["object", "headers", "pairs", "getter", undefined]);
+  });
+
+  test("arguments fetch refuses are ERR_INVALID_OPTIONS, not a network error", async () => {
+    const client = new TokenClient(optionsFor(as));
+    await client.getToken();
+    await rejectsWith(client.fetch("not a url"), "ERR_INVALID_OPTIONS");
+    await rejectsWith(client.fetch(api.url("/data"), { method: "GET", body: "x" }), "ERR_INVALID_OPTIONS");
+  });
+
   test("a 401 invalidates the token and retries once with a new one, keeping the caller's headers", async () => {
     const client = new TokenClient(optionsFor(as));
     const old = await client.getToken();

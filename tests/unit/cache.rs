@@ -191,3 +191,39 @@ fn a_definitive_failure_stops_background_refreshes_until_the_mandatory_window() 
     c.invalidate();
     assert!(!c.backoff().stopped(), "invalidate() forgets the failures");
 }
+
+/// The span handed to JavaScript says what `is_fresh` says, at every edge.
+#[test]
+fn the_fresh_span_agrees_with_is_fresh() {
+    let inside = |c: &TokenCache, now: f64| {
+        let (from, until) = c.fresh_span();
+        from <= now && now < until
+    };
+    let empty = TokenCache::new(60);
+    for now in [0.0, T0, f64::MAX] {
+        assert!(!inside(&empty, now) && !empty.is_fresh(now));
+    }
+    for c in [
+        cache_with(Some(300.0)),
+        cache_with(Some(30.0)),
+        cache_with(Some(0.0)),
+        cache_with(None),
+    ] {
+        for now in [
+            0.0,
+            T0 - 1.0,
+            T0,
+            T0 + 1.0,
+            T0 + 14_999.0,
+            T0 + 15_000.0,
+            T0 + 239_999.0,
+            T0 + 240_000.0,
+            T0 + 1e12,
+        ] {
+            assert_eq!(inside(&c, now), c.is_fresh(now), "{now}");
+        }
+    }
+    let mut c = cache_with(Some(300.0));
+    c.invalidate();
+    assert!(!inside(&c, T0));
+}

@@ -177,7 +177,11 @@ export async function resourceServer(request: Request): Promise<Response> {
   const noAudience: VerifyJwtOptions = { jwks, issuer: "https://a" };
   // @ts-expect-error not an algorithm
   const badAlg: VerifyJwtOptions = { jwks, issuer: "https://a", audience: false, algorithms: ["none"] };
-  void [byUri, noAudience, badAlg];
+  const cached: VerifyJwtOptions = { ...options, tokenCache: { maxEntries: 5000 } };
+  const uncached: VerifyJwtOptions = { ...options, tokenCache: false };
+  // @ts-expect-error tokenCache is false or { maxEntries }
+  const badCache: VerifyJwtOptions = { ...options, tokenCache: 100 };
+  void [byUri, noAudience, badAlg, cached, uncached, badCache];
   const { header, payload } = await verifyJwt<KeycloakClaims>("token", options);
   const alg: string = header.alg;
   const roles: string[] = [...realmRoles(payload), ...clientRoles(payload, "archive-api"), ...scopes(payload)];
