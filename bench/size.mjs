@@ -49,9 +49,12 @@ export const ENTRIES = [
   // Raised by issue 20: the verified-token cache (its option and span in the core, src/js/token-cache.js,
   // verifyJwt's key lookups without side effects) adds 1.0 KB to /verify; TokenClient.fetch's one-Request
   // path and the core's freshness span add 0.4 KB to /client; . gains both, 1.4 KB (docs/benchmarks-hot-paths.md).
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 62.3 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64.4 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 89.7 * 1024 },
+  // Raised by issue 21 (refresh ahead, outage tolerance: src/backoff.rs, the token's and the key set's
+  // windows, onRefreshError/waitUntil/minValiditySeconds/maxStaleSeconds, the background flights in JS):
+  // /verify +1.4 KB, /client +2.3 KB, . +2.8 KB, measured after keeping float parsing and formatting out.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 63.7 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 66.7 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 92.5 * 1024 },
 ];
 export const SLACK = 1024;
 

@@ -155,8 +155,11 @@ impl Backoff {
 pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        let seconds: f64 = value.parse().ok()?;
-        return Some((seconds * 1000.0).min(MAX_RETRY_AFTER_MS));
+        // Read by hand: a float parser would add kilobytes to the wasm.
+        let seconds = value.bytes().fold(0u64, |n, b| {
+            n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+        });
+        return Some((seconds as f64 * 1000.0).min(MAX_RETRY_AFTER_MS));
     }
     let at = imf_fixdate_ms(value)?;
     Some((at - now_ms).clamp(0.0, MAX_RETRY_AFTER_MS))
@@ -177,11 +180,9 @@ fn imf_fixdate_ms(text: &str) -> Option<f64> {
         return None;
     }
     let number = |range: core::ops::Range<usize>| -> Option<i64> {
-        let digits = &b[range];
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        core::str::from_utf8(digits).ok()?.parse().ok()
+        b[range].iter().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
     };
     let day = number(5..7)?;
     let month = MONTHS.iter().position(|m| *m == &b[8..11])? as i64 + 1;

@@ -445,11 +445,9 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
     let max_stale = match o.number("maxStaleSeconds")? {
         None => DEFAULT_MAX_STALE_SECONDS.max(max_age),
         Some(s) if (max_age..=MAX_STALE_LIMIT_SECONDS).contains(&s) => s,
-        Some(_) => {
-            return Err(Error::options(format!(
-                "maxStaleSeconds must be a number of seconds from maxAgeSeconds ({max_age}) to {MAX_STALE_LIMIT_SECONDS}"
-            )))
-        }
+        Some(_) => return Err(Error::options(
+            "maxStaleSeconds must be a number of seconds from maxAgeSeconds to 2592000 (30 days)",
+        )),
     };
     check_function(
         &o,
