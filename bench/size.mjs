@@ -54,7 +54,7 @@ export const ENTRIES = [
   // /verify +1.4 KB, /client +2.3 KB, . +2.8 KB, measured after keeping float parsing and formatting out.
   { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 63.7 * 1024 },
   { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 66.7 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 92.5 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 92.6 * 1024 },
 ];
 export const SLACK = 1024;
 
