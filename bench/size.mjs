@@ -49,12 +49,16 @@ export const ENTRIES = [
   // Raised by issue 20: the verified-token cache (its option and span in the core, src/js/token-cache.js,
   // verifyJwt's key lookups without side effects) adds 1.0 KB to /verify; TokenClient.fetch's one-Request
   // path and the core's freshness span add 0.4 KB to /client; . gains both, 1.4 KB (docs/benchmarks-hot-paths.md).
+  // Raised by issue 26: the `fetch` option (the core's check of it, http.js's path for a custom fetch)
+  // adds 0.26 KB to /verify, 0.20 KB to /client and 0.33 KB to . (measured against main after trimming),
+  // each ceiling rounded up to the next 0.1 KB above the size with it.
   // Raised by issue 21 (refresh ahead, outage tolerance: src/backoff.rs, the token's and the key set's
   // windows, onRefreshError/waitUntil/minValiditySeconds/maxStaleSeconds, the background flights in JS):
-  // /verify +1.4 KB, /client +2.3 KB, . +2.8 KB, measured after keeping float parsing and formatting out.
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 63.7 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 66.7 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 92.6 * 1024 },
+  // /verify +1.3 KB, /client +2.3 KB, . +2.7 KB over issue 26's, measured after keeping float parsing and
+  // formatting out, each ceiling rounded up to the next 0.1 KB.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 64.0 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 67.1 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 92.9 * 1024 },
 ];
 export const SLACK = 1024;
 

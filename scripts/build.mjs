@@ -108,6 +108,10 @@ for (const entry of ENTRIES) {
   const dir = join(out, entry.dir);
   mkdirSync(dir, { recursive: true });
   run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", dir, "--out-name", name, join(built, `${entry.api}.wasm`)]);
+  // wasm-bindgen writes the root package.json's `dependencies` (undici, for
+  // the CLI) into a package.json of its own; in dist/ it would make the .js
+  // files CommonJS, and dist/ belongs to the root package.
+  rmSync(join(dir, "package.json"), { force: true });
   const glue = join(dir, `${name}.js`);
   const text = readFileSync(glue, "utf8");
   // Only the `from` specifiers: the import object's key stays the snippet

@@ -3,6 +3,7 @@
 // stderr, like curl with auth.
 import { TOKEN_HELP, TOKEN_OPTIONS, clientOptions, readText } from "./client-options.mjs";
 import { UsageError, colours, readStdin } from "./output.mjs";
+import { PROXY_HELP, PROXY_OPTIONS, transport } from "./transport.mjs";
 
 export const help = `Usage: client-credentials call URL [--method M] [--data D] [flags]
 
@@ -20,12 +21,14 @@ Content-Type, unless a header sets it: application/json when the data parses as
 JSON, else application/x-www-form-urlencoded (as curl does).
 
 ${TOKEN_HELP}
+${PROXY_HELP}
 Exit codes: 0 a response came (any status, unless --fail), 1 refused (ERR_OAUTH, or
 a status >= 400 with --fail), 2 usage or options, 3 transport.
 `;
 
 export const options = {
   ...TOKEN_OPTIONS,
+  ...PROXY_OPTIONS,
   method: { type: "string", short: "X" },
   data: { type: "string", short: "d" },
   header: { type: "string", short: "H", multiple: true },
@@ -60,6 +63,10 @@ export async function run(values, [url]) {
   const method = (values.method ?? (body !== undefined ? "POST" : "GET")).toUpperCase();
 
   const opts = await clientOptions(values);
+  // The API call goes the same way as the token request (Node's fetch when direct: its
+  // response streams to stdout).
+  const fetch = await transport(values);
+  if (fetch !== undefined) opts.fetch = fetch;
   const lib = await import("client-credentials/client");
   const client = new lib.TokenClient(opts);
   try {

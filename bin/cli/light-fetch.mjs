@@ -1,5 +1,6 @@
 // A small `fetch` over node:http and node:https, for the command line's
-// token requests only.
+// token and key set requests only: the library's `fetch` option, when no
+// proxy is in the way (transport.mjs).
 //
 // Why: Node 20's own fetch (undici) costs about 100 ms of CPU the first time
 // a process calls it (it loads and compiles undici and its wasm HTTP
@@ -19,11 +20,6 @@ import * as http from "node:http";
 
 const nodeFetch = globalThis.fetch;
 const MAX_FOLLOWS = 20;
-
-/** Installs the small fetch as the global one, for this process. */
-export function install() {
-  globalThis.fetch = lightFetch;
-}
 
 export function lightFetch(input, init = {}) {
   const { method = "GET", headers = {}, body, redirect = "follow", signal } = init;

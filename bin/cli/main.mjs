@@ -25,7 +25,8 @@ Commands:
 
 Run client-credentials <command> --help for its flags.
 
-Environment: CC_TOKEN_URL, CC_ISSUER, CC_CLIENT_ID, CLIENT_SECRET (flags win).
+Environment: CC_TOKEN_URL, CC_ISSUER, CC_CLIENT_ID, CLIENT_SECRET (flags win);
+HTTPS_PROXY, HTTP_PROXY, NO_PROXY as curl reads them (--proxy URL, --no-proxy win).
 Exit codes: 0 ok, 1 refused or invalid, 2 usage or options, 3 transport.
 `;
 

@@ -2,6 +2,7 @@
 // `curl -H "Authorization: Bearer $(client-credentials token ...)"`.
 import { TOKEN_HELP, TOKEN_OPTIONS, clientOptions } from "./client-options.mjs";
 import { colours, formatClock, relative, rolesOf, rows, warn } from "./output.mjs";
+import { PROXY_HELP, PROXY_OPTIONS, transport } from "./transport.mjs";
 
 export const help = `Usage: client-credentials token [flags]
 
@@ -12,6 +13,7 @@ Gets an access token with the Client Credentials grant and prints it alone on st
 On a terminal, stderr also gets a summary: token type, expiry, scope, roles.
 
 ${TOKEN_HELP}
+${PROXY_HELP}
 Output:
   --json                     print the whole result (accessToken, tokenType, expiresIn,
                              expiresAt, scope, raw) as JSON
@@ -19,12 +21,13 @@ Output:
 Exit codes: 0 ok, 1 refused (ERR_OAUTH), 2 usage or options, 3 transport.
 `;
 
-export const options = { ...TOKEN_OPTIONS, json: { type: "boolean" } };
+export const options = { ...TOKEN_OPTIONS, ...PROXY_OPTIONS, json: { type: "boolean" } };
 export const positionals = 0;
 
 export async function run(values) {
   const opts = await clientOptions(values);
-  if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
+  const fetch = await transport(values, { light: true });
+  if (fetch !== undefined) opts.fetch = fetch;
   const lib = await import("client-credentials/client");
   if (opts.dpop === true) {
     // A DPoP token is only usable with its key pair, which this process

@@ -4,6 +4,7 @@
 import { tokenArgument, timeNotes } from "./decode.mjs";
 import { parseTimeout } from "./client-options.mjs";
 import { UsageError, colours, rows } from "./output.mjs";
+import { PROXY_HELP, PROXY_OPTIONS, transport } from "./transport.mjs";
 
 export const help = `Usage: client-credentials verify [TOKEN|-] --issuer URL --audience AUD [flags]
 
@@ -26,6 +27,7 @@ or the check that failed. The token comes from the argument, or stdin for "-" or
   --allow-insecure-http      allow plain http to a host that is not loopback
   --json                     print { "header": ..., "payload": ... } of the verified token
 
+${PROXY_HELP}
 Exit codes: 0 verified, 1 refused (ERR_JWT_*, ERR_INVALID_JWT, ERR_JWKS_NO_KEY),
 2 usage or options, 3 transport (the keys could not be fetched).
 `;
@@ -43,6 +45,7 @@ export const options = {
   timeout: { type: "string" },
   "allow-insecure-http": { type: "boolean" },
   json: { type: "boolean" },
+  ...PROXY_OPTIONS,
 };
 export const positionals = 1;
 
@@ -62,9 +65,10 @@ export async function run(values, [arg]) {
     throw new UsageError("verify needs --audience AUD (Keycloak's default is account), or --any-audience to skip that check");
   }
   const token = await tokenArgument(arg, "verify");
-  if (!process.env.CC_NODE_FETCH) (await import("./light-fetch.mjs")).install();
+  const fetch = await transport(values, { light: true });
   const lib = await import("client-credentials/verify");
   const jwksOptions = values["jwks-uri"] !== undefined ? { jwksUri: values["jwks-uri"] } : { issuer };
+  if (fetch !== undefined) jwksOptions.fetch = fetch;
   if (values.timeout !== undefined) jwksOptions.timeoutMs = parseTimeout(values.timeout);
   if (values["allow-insecure-http"]) jwksOptions.allowInsecureHttp = true;
   const checks = {

@@ -62,6 +62,17 @@ export interface ClientSecretJwtOptions {
 /** The client authentication options: one of the three shapes, chosen by `authMethod`. */
 export type ClientAuthOptions = SecretAuthOptions | PrivateKeyJwtOptions | ClientSecretJwtOptions;
 
+/**
+ * A `fetch` the library sends with instead of the global one: for a proxy (undici's `ProxyAgent`
+ * as `dispatcher`), mTLS (an undici `Agent` with `connect: { cert, key }`), tracing or a test
+ * double. It is called with the URL as a string and a plain init (`method`, `headers` as an object,
+ * `body`, `redirect`, `signal`), as the global `fetch` would be, and must resolve to a `Response`.
+ * It replaces only the transport: URLs are still checked first (https, or http to loopback),
+ * credentials never follow a redirect (`redirect: "manual"`, a 3xx is handled by the library),
+ * `timeoutMs` and `signal` still apply, and the body is still refused past 256 KB.
+ */
+export type CustomFetch = (url: string, init: RequestInit) => Promise<Response>;
+
 /** Options every token request takes, whichever way it finds the token endpoint. */
 interface CommonOptions {
   /** The client's id at the authorization server (Keycloak: the Client ID). */
@@ -78,6 +89,11 @@ interface CommonOptions {
   timeoutMs?: number;
   /** Aborts the request; the promise then rejects with `ERR_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Sends every request (discovery, the token request and, for `TokenClient`, `client.fetch`'s API
+   * calls) instead of the global `fetch`. Not a function: `ERR_INVALID_OPTIONS`.
+   */
+  fetch?: CustomFetch;
   /** Allow plain http to a non-loopback host. The secret then crosses the network unencrypted. */
   allowInsecureHttp?: boolean;
 }
@@ -371,7 +387,7 @@ export class TokenClient {
    */
   getToken(): Promise<Readonly<ClientCredentialsToken>>;
   /**
-   * The global `fetch` with `Authorization: Bearer <token>` added (for a DPoP token, `Authorization:
+   * `fetch` (the `fetch` option, else the global one) with `Authorization: Bearer <token>` added (for a DPoP token, `Authorization:
    * DPoP <token>` and a proof with `ath`, answering an API's `use_dpop_nonce` 401 once). On a 401 it gets a new token and
    * retries once, when the body can be replayed (not a stream). Redirects are followed only within
    * the origin of `input` and only without a body; others are returned unfollowed.
@@ -433,6 +449,8 @@ export interface JwksClientOptionsBase {
   timeoutMs?: number;
   /** Aborts the client's requests. */
   signal?: AbortSignal;
+  /** Sends the discovery and key set requests instead of the global `fetch` (see `CustomFetch`). */
+  fetch?: CustomFetch;
   /** Allow plain http to a non-loopback host. */
   allowInsecureHttp?: boolean;
   /**

@@ -20,7 +20,7 @@ const FRESH = 0, REFRESH = 1, MANDATORY = 3;
 export async function fetchClientCredentialsToken(options) {
   const session = new Session(options, false);
   try {
-    const response = await exchange(session, keysFor(session, options));
+    const response = await exchange(session, keysFor(session, options), options.fetch ?? undefined);
     return session.acceptToken(response.status, response.meta, response.body, Date.now());
   } finally {
     session.free();
@@ -36,13 +36,14 @@ function keysFor(session, options) {
  * Discovers the token endpoint if the session needs it, then sends the
  * token request, signing its client assertion and DPoP proof when it has
  * them, and sending it once more when a DPoP server asks for a nonce;
- * resolves to the raw response.
+ * resolves to the raw response. Every request goes through `fetcher` (the
+ * `fetch` option), or the global `fetch` when it is undefined.
  */
-async function exchange(session, keys) {
+async function exchange(session, keys, fetcher) {
   const { signal, timeoutMs } = session;
   const signers = keys === undefined ? undefined : await keys;
   for (let i = 0, url; (url = session.metadataUrl(i)) !== undefined; i++) {
-    const res = await send(url, undefined, undefined, timeoutMs, signal);
+    const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
     if (session.discovered(i, res.status, res.meta, res.body)) break;
   }
   for (let retried = false; ; retried = true) {
@@ -51,7 +52,7 @@ async function exchange(session, keys) {
       assertion && sign(session, signers.client, assertion),
       proof && sign(session, signers.dpop, proof),
     ]);
-    const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal, dpop || undefined);
+    const response = await send(url, authorization || undefined, form + signed, timeoutMs, signal, dpop || undefined, true, fetcher);
     if (!proof || !session.nonceRetry(response.status, response.meta, response.body, retried)) return response;
   }
 }
@@ -94,6 +95,8 @@ export class TokenClient {
   #refreshError;
   #onRefreshError;
   #waitUntil;
+  /** The `fetch` option (undefined: the global one), read once: every request of this client goes through it. */
+  #fetch;
 
   /**
    * Takes the options of `fetchClientCredentialsToken`, plus
@@ -105,6 +108,8 @@ export class TokenClient {
     this.#shared = sharedStore(this.#session, options);
     this.#onRefreshError = options.onRefreshError ?? undefined;
     this.#waitUntil = options.waitUntil ?? undefined;
+    // Checked by the core above.
+    this.#fetch = options.fetch ?? undefined;
     // Imported at the first request, not here: Cloudflare Workers refuse to
     // make keys (random values) outside a request, and a client is often
     // built at module scope.
@@ -174,7 +179,7 @@ export class TokenClient {
   }
 
   /**
-   * The global `fetch(input, init)` with `Authorization: Bearer <token>`, or
+   * `fetch(input, init)` (the `fetch` option, else the global one) with `Authorization: Bearer <token>`, or
    * for a DPoP token `Authorization: DPoP <token>` and a proof. On a 401 it
    * forgets the token, gets a new one and retries once, when the request
    * can be replayed; a DPoP API's request for a nonce is answered first.
@@ -196,15 +201,15 @@ export class TokenClient {
 
   /** One authorized request; with DPoP, once more if the API asks for a nonce (RFC 9449 §9). */
   async #send(input, init, token) {
-    if (token.tokenType !== "DPoP") return authorizedFetch(input, init, token.accessToken);
+    if (token.tokenType !== "DPoP") return authorizedFetch(input, init, token.accessToken, undefined, this.#fetch);
     const { dpop } = await this.#signers();
     const session = this.#session;
     const hash = await sha256(token.accessToken);
     const proof = (method, url) => sign(session, dpop, session.resourceProof(method, url, Date.now(), hash));
-    const response = await authorizedFetch(input, init, token.accessToken, proof);
+    const response = await authorizedFetch(input, init, token.accessToken, proof, this.#fetch);
     const h = response.headers;
     const retry = session.resourceRetry(response.status, h.get("www-authenticate") ?? "", h.get("dpop-nonce") ?? "");
-    return retry && replayable(input, init) ? authorizedFetch(input, init, token.accessToken, proof) : response;
+    return retry && replayable(input, init) ? authorizedFetch(input, init, token.accessToken, proof, this.#fetch) : response;
   }
 
   /**
@@ -232,7 +237,7 @@ export class TokenClient {
     };
     // `keep(body)`, for the store, receives the token response's body.
     const request = (keep) =>
-      exchange(session, this.#signers()).then((response) => {
+      exchange(session, this.#signers(), this.#fetch).then((response) => {
         keep?.(response.body);
         return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
       });

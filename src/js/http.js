@@ -1,7 +1,8 @@
 // The one place that calls `fetch`.
 //
-// It uses the global `fetch`, `setTimeout` and `AbortController`, never
-// `window`, so the same code runs in pages, workers, Node, Deno and workerd.
+// It uses the global `fetch` (or the caller's `fetch` option), `setTimeout`
+// and `AbortController`, never `window`, so the same code runs in pages,
+// workers, Node, Deno and workerd.
 // It moves bytes and decides nothing about OAuth: the request comes from the
 // core as text, the response goes back to it as status, headers and bytes,
 // and every error is built by the core (`hostError`), so codes and messages
@@ -12,6 +13,9 @@
 //   (`redirect: "manual"`): it would take them to another URL;
 // - one timer covers the whole exchange, body included;
 // - the body is refused past MAX_RESPONSE_BYTES without buffering the rest.
+// A `fetch` option replaces only the transport (a proxy, mTLS, tracing, a
+// test double): it gets the same URL and init, after the core checked the
+// URL, and its response is read under the same rules.
 import { hostError } from "./client_credentials.js";
 
 /** Largest response body read, in bytes: a token response is a few KB; more is a misconfigured URL or an attack on memory. */
@@ -53,37 +57,51 @@ const EMPTY = new Uint8Array(0);
  * `dpop` is given. A GET without credentials follows redirects unless
  * `follow` is false. Resolves to `{ status, meta, body }` for the core: `meta`
  * is `type \n location \n retry-after \n www-authenticate \n dpop-nonce`,
- * or empty for a 2xx without DPoP.
+ * or empty for a 2xx without DPoP. `fetcher`, the client's `fetch` option,
+ * sends instead of the global `fetch` when given.
  */
-export async function send(url, authorization, form, timeoutMs, caller, dpop, follow = true) {
+export async function send(url, authorization, form, timeoutMs, caller, dpop, follow = true, fetcher) {
   if (caller?.aborted) throw hostError(ABORTED, "", 0);
   const entry = takeController();
   const { controller } = entry;
   let timedOut = false;
+  // With a `fetch` option, `stopped` rejects when the timer fires or the
+  // caller aborts, so a function (or a body) that ignores the signal can't
+  // outlast them.
+  let stop;
+  const stopped = fetcher && new Promise((_, reject) => (stop = reject));
+  stopped?.catch(() => {});
+  const bound = (promise) => (stopped ? Promise.race([promise, stopped]) : promise);
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
+    stop?.();
   }, timeoutMs);
-  const onAbort = () => controller.abort();
+  const onAbort = () => {
+    controller.abort();
+    stop?.();
+  };
   caller?.addEventListener("abort", onAbort);
   try {
     const headers = { accept: "application/json" };
     if (form !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
     if (authorization) headers.authorization = authorization;
     if (dpop) headers.dpop = dpop;
+    const init = {
+      method: form === undefined ? "GET" : "POST",
+      headers,
+      body: form,
+      // Credentials never follow a redirect to another URL.
+      redirect: follow && form === undefined && !authorization && !dpop ? "follow" : "manual",
+      signal: controller.signal,
+    };
     let response;
     try {
-      response = await fetch(url, {
-        method: form === undefined ? "GET" : "POST",
-        headers,
-        body: form,
-        // Credentials never follow a redirect to another URL.
-        redirect: follow && form === undefined && !authorization && !dpop ? "follow" : "manual",
-        signal: controller.signal,
-      });
+      response = await bound((fetcher ?? fetch)(url, init));
     } catch (e) {
       throw network(e, "fetch failed");
     }
+    if (fetcher !== undefined) responseLike(response);
     const status = response.status;
     // The type and the hint headers only matter to the core when the
     // status is not 2xx (a redirect, an error); each read costs.
@@ -93,7 +111,7 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
       cancel(response.body);
       return { status, meta, body: EMPTY };
     }
-    return { status, meta, body: await readBody(response) };
+    return { status, meta, body: await bound(readBody(response)) };
   } catch (e) {
     if (timedOut) throw hostError(TIMEOUT, "", timeoutMs);
     if (caller?.aborted) throw hostError(ABORTED, "", 0);
@@ -103,6 +121,11 @@ export async function send(url, authorization, form, timeoutMs, caller, dpop, fo
     caller?.removeEventListener("abort", onAbort);
     giveBack(entry);
   }
+}
+
+/** A `fetch` option's answer must be a Response (any realm's: undici's own differs from the global one). */
+function responseLike(response) {
+  if (typeof response?.headers?.get !== "function") throw hostError(NETWORK, "the fetch option's answer is not a Response", 0);
 }
 
 /** `type \n location \n retry-after \n www-authenticate \n dpop-nonce`, for the core. */
@@ -203,11 +226,15 @@ function network(e, fallback) {
  * here first, as the general path does, costs two more (measured: most of
  * the library's cost per call in Node). A redirect then takes the general
  * path from that response.
+ *
+ * `fetcher`, the client's `fetch` option, sends instead of the global
+ * `fetch`, always on the general path, called as the library's own requests
+ * call it: `(url, init)` (see `initFor`).
  */
-export async function authorizedFetch(input, init, accessToken, proof) {
+export async function authorizedFetch(input, init, accessToken, proof, fetcher) {
   const bearer = `${proof === undefined ? "Bearer" : "DPoP"} ${accessToken}`;
   let response;
-  if (proof === undefined && !(typeof Request !== "undefined" && input instanceof Request) && plain(init)) {
+  if (fetcher === undefined && proof === undefined && !(typeof Request !== "undefined" && input instanceof Request) && plain(init)) {
     try {
       response = await fetch(input, withAuthorization(init, bearer));
     } catch (e) {
@@ -227,10 +254,11 @@ export async function authorizedFetch(input, init, accessToken, proof) {
       request.headers.set("authorization", bearer);
       if (proof !== undefined) request.headers.set("dpop", await proof(request.method, request.url));
       try {
-        response = await fetch(request);
+        response = fetcher === undefined ? await fetch(request) : await fetcher(request.url, await initFor(request, init));
       } catch (e) {
         throw network(e, "fetch failed");
       }
+      if (fetcher !== undefined) responseLike(response);
       if (!redirected(response)) return response;
     }
     const next = new URL(response.headers.get("location"), request.url);
@@ -278,6 +306,19 @@ function withAuthorization(init, bearer) {
     headers.set("authorization", bearer);
   }
   return init == null ? { headers, redirect: "manual" } : { ...init, headers, redirect: "manual" };
+}
+
+/**
+ * What a `fetch` option gets for `request`, as the library's own requests
+ * (and jose's and oauth4webapi's customFetch) do: the URL as a string, and
+ * the caller's init with the request's method, headers (a plain object),
+ * body (its bytes: sent with their Content-Length, whatever the caller gave,
+ * FormData included), signal and `redirect: "manual"`. That is what
+ * undici's own `fetch` (which refuses another realm's Request), msw and
+ * test doubles take.
+ */
+async function initFor(request, init) {
+  return { ...init, method: request.method, headers: Object.fromEntries(request.headers), body: request.body && (await request.arrayBuffer()), redirect: "manual", signal: request.signal };
 }
 
 /** Whether `fetch(input, init)` can be sent twice: not when the body is a stream, which the first attempt consumes. */

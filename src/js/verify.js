@@ -90,13 +90,17 @@ export class JwksClient {
   #refetchError;
   #onRefreshError;
   #waitUntil;
+  /** The `fetch` option (undefined: the global one), read once. */
+  #fetcher;
 
-  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, maxStaleSeconds = 86400, timeoutMs = 5000, signal, allowInsecureHttp, onRefreshError, waitUntil, store, onStoreError, storeTimeoutMs = 1000 }` */
+  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, maxStaleSeconds = 86400, timeoutMs = 5000, signal, fetch, allowInsecureHttp, onRefreshError, waitUntil, store, onStoreError, storeTimeoutMs = 1000 }` */
   constructor(options) {
     this.#source = new KeySource(options);
     this.#shared = sharedKeySet(this.#source, options);
     this.#onRefreshError = options.onRefreshError ?? undefined;
     this.#waitUntil = options.waitUntil ?? undefined;
+    // Checked by the core above.
+    this.#fetcher = options.fetch ?? undefined;
   }
 
   /** The key set's URL, once known (given, or found by discovery). */
@@ -236,12 +240,13 @@ export class JwksClient {
     if (useStore && shared !== undefined && (await shared.read(source))) return;
     source.attempted(Date.now());
     const { signal, timeoutMs } = source;
+    const fetcher = this.#fetcher;
     for (let i = 0, url; (url = source.metadataUrl(i)) !== undefined; i++) {
-      const res = await send(url, undefined, undefined, timeoutMs, signal);
+      const res = await send(url, undefined, undefined, timeoutMs, signal, undefined, true, fetcher);
       if (source.discovered(i, res.status, res.body)) break;
     }
     // The key set's URL is used as given: a redirect is an error, not followed.
-    const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false);
+    const res = await send(source.url, undefined, undefined, timeoutMs, signal, undefined, false, fetcher);
     const fetchedAt = Date.now();
     source.accept(res.status, res.meta, res.body, fetchedAt);
     if (shared !== undefined) await shared.write(source, res.body, fetchedAt);

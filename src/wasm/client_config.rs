@@ -179,6 +179,7 @@ impl ClientConfig {
             options.number("timeoutMs")?,
         )?;
         let keys = KeyOptions::read(options, auth)?;
+        options.check_fetch()?;
         Ok(ClientConfig {
             request,
             issuer,

@@ -158,6 +158,23 @@ impl<'a> Options<'a> {
             .map(Some)
             .map_err(|_| Error::options("signal must be an AbortSignal"))
     }
+
+    /// Checks the `fetch` option: absent, or a function with the global
+    /// `fetch`'s signature, for a proxy (an undici dispatcher), mTLS,
+    /// tracing or a test double. JavaScript reads it once the options pass.
+    /// Only the transport is replaced: the core still checks every URL
+    /// before a call, and `src/js/http.js` still asks for `redirect:
+    /// "manual"` with credentials, times the exchange and caps the body it
+    /// reads, as with jose's and oauth4webapi's `customFetch`.
+    pub(crate) fn check_fetch(&self) -> Result<(), Error> {
+        let v = self.value("fetch");
+        if v.is_undefined() || v.is_null() || v.is_function() {
+            return Ok(());
+        }
+        Err(Error::options(
+            "fetch must be a function as the global fetch: (url, init) => Promise<Response>",
+        ))
+    }
 }
 
 /// A JSON string literal's value.

@@ -469,6 +469,7 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
         o.number("storeTimeoutMs")?,
     )?
     .map(|ms| (ms, store::jwks_identity(issuer.as_deref(), url.as_deref())));
+    o.check_fetch()?;
     Ok(KeySource {
         keys: KeySet::default(),
         issuer,

@@ -14,7 +14,6 @@ export const PENDING = new Set([
   "docs/outages.md",
   "docs/frameworks.md",
   "docs/introspection.md",
-  "docs/custom-fetch.md",
 ]);
 
 /** Markdown without its fenced code blocks. */

@@ -21,6 +21,7 @@ import {
   type ClientCredentialsError,
   type ClientCredentialsOptions,
   type ClientCredentialsToken,
+  type CustomFetch,
   type DecodedJwt,
   type ErrorCode,
   type JwtPayload,
@@ -45,7 +46,21 @@ const byTokenUrl: ClientCredentialsOptions = {
   timeoutMs: 5_000,
   signal: AbortSignal.timeout(10_000),
   allowInsecureHttp: false,
+  fetch: (url, init) => fetch(url, { ...init, keepalive: false }),
 };
+
+// The fetch option: the global fetch itself, a wrapper, or a test double.
+const traced: CustomFetch = async (url: string, init: RequestInit) => {
+  console.log(init.method, url);
+  return fetch(url, init);
+};
+new TokenClient({ tokenUrl: "https://a/token", clientId: "c", clientSecret: "s", fetch });
+new TokenClient({ tokenUrl: "https://a/token", clientId: "c", clientSecret: "s", fetch: traced });
+new JwksClient({ jwksUri: "https://a/certs", fetch: async () => Response.json({ keys: [] }) });
+// @ts-expect-error fetch is a function
+new TokenClient({ tokenUrl: "https://a/token", clientId: "c", clientSecret: "s", fetch: "fetch" });
+// @ts-expect-error it must resolve to a Response
+new JwksClient({ jwksUri: "https://a/certs", fetch: async () => "{}" });
 
 // ... and found by discovery from the issuer, with a string scope and resource.
 const byIssuer: TokenClientOptions = {
