@@ -16,7 +16,9 @@
 //!   assertions (RFC 7523) and DPoP proofs (RFC 9449); `src/js/signing.js`
 //!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
-//! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`cache`]: when a cached token is fresh, when to refresh it in the
+//!   background and when it may no longer be handed out, against an
+//!   injected clock; [`backoff`]: when to retry a failed background refresh.
 //! - [`verified_cache`]: what `verifyJwt`'s cache of verified tokens may
 //!   keep, and the span over which a kept token's time claims hold.
 //! - [`store`]: a token shared between instances through Redis, KV or the
@@ -36,6 +38,7 @@
 //! [`oauth::HttpRequest`] → fetch (JS) → [`oauth::HttpResponse`] →
 //! [`oauth::Token`] → JS object.
 
+pub mod backoff;
 pub mod base64url;
 pub mod cache;
 pub mod dpop;

@@ -131,9 +131,31 @@ export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
   ClientAuthOptions & {
     /**
      * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
-     * token's lifetime so short-lived tokens are still reused.
+     * token's lifetime so short-lived tokens are still reused. From then on (the advisory window)
+     * `getToken()` still returns the cached token at once, while one background request replaces it.
+     * 0 to 86400. See docs/outages.md.
      */
     refreshSkewSeconds?: number;
+    /**
+     * A token is never handed out with less than this many seconds left (capped at the skew as
+     * capped). Past that point (the mandatory window) `getToken()` waits for a token request, and
+     * only then does a failure reach the caller. Default 10; 0 to 86400.
+     */
+    minValiditySeconds?: number;
+    /**
+     * Hears each failed background refresh (the cached token stays in use; the next attempt waits 1 s
+     * doubling to 30 s with full jitter, or the server's `Retry-After`; `invalid_client` and
+     * `unauthorized_client` are not retried in the background). If the token then runs out, the
+     * caller's error has the last such error as `cause`. A handler that throws changes nothing.
+     */
+    onRefreshError?: (error: ClientCredentialsError) => void;
+    /**
+     * Cloudflare Workers: background work is handed to this, so it outlives the request that
+     * started it: `waitUntil` from `cloudflare:workers`, or `ctx.waitUntil.bind(ctx)`. Without it,
+     * in workerd the refresh runs inside the request that needs it (which then waits for it, and
+     * gets the cached token if it fails).
+     */
+    waitUntil?: (promise: Promise<unknown>) => void;
     /**
      * DPoP (RFC 9449): `true` makes an ES256 key pair (private key non-extractable) that lives as
      * long as the client; or your own pair. Every token request and every `client.fetch` carries a
@@ -348,15 +370,21 @@ export function fetchClientCredentialsToken(options: ClientCredentialsOptions): 
 /**
  * A cached, single-flight token source.
  *
- * - A token is reused until `expiresAt - skew`; without `expires_in` it is reused until
- *   `invalidate()` (or a 401 seen by `fetch`).
+ * - A token is used as it is until `expiresAt - skew`; then handed out at once while one background
+ *   request replaces it (a failed one is retried with backoff, the token kept) until
+ *   `expiresAt - minValiditySeconds`; past that the caller waits for a request. Without `expires_in`
+ *   it is reused until `invalidate()` (or a 401 seen by `fetch`). See docs/outages.md.
  * - Concurrent `getToken()` calls share one request; a failure reaches every waiter and is not cached.
  * - The issuer's metadata, when `issuer` is used, is read once and kept for the client's lifetime.
  */
 export class TokenClient {
   /** Checks the options at once (`ERR_INVALID_OPTIONS`); no request is made before the first {@link TokenClient.getToken}. */
   constructor(options: TokenClientOptions);
-  /** A fresh token: cached, in flight, or newly requested. The result object is frozen. */
+  /**
+   * A token with at least `minValiditySeconds` left: cached (in the advisory window too, at once),
+   * in flight, or newly requested. The result object is frozen. A failure once the token ran out
+   * has the last background refresh's error as `cause`.
+   */
   getToken(): Promise<Readonly<ClientCredentialsToken>>;
   /**
    * `fetch` (the `fetch` option, else the global one) with `Authorization: Bearer <token>` added (for a DPoP token, `Authorization:
@@ -405,8 +433,18 @@ export type JwsAlgorithm =
 export interface JwksClientOptionsBase {
   /** Fetch again for an unknown `kid` at most once per this many seconds. Default 30. */
   cooldownSeconds?: number;
-  /** Fetch again after this many seconds. Default 600. */
+  /** Fetch again after this many seconds: in the background, while the cached keys stay in use. Default 600. */
   maxAgeSeconds?: number;
+  /**
+   * When a refetch fails, the cached keys stay in use until they are this many seconds old
+   * (since they were fetched); past that, verification waits for a fetch and fails with its error.
+   * Default 86400; from `maxAgeSeconds` to 2592000 (30 days).
+   */
+  maxStaleSeconds?: number;
+  /** Hears each failed refetch (the keys stay in use; the next background attempt waits for a backoff). */
+  onRefreshError?: (error: ClientCredentialsError) => void;
+  /** Cloudflare Workers: the background refetch is handed to this (see `TokenClientOptions.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
   /** Limit for each request (discovery, key set), in milliseconds. Default 5000. */
   timeoutMs?: number;
   /** Aborts the client's requests. */
@@ -437,8 +475,10 @@ export type JwksClientOptions = JwksClientOptionsBase &
 
 /**
  * A remote key set, cached, with a single shared fetch. Keys are fetched again after
- * `maxAgeSeconds`, and for an unknown `kid` at most once per `cooldownSeconds`. A failed fetch
- * is not cached; keys already known stay in use.
+ * `maxAgeSeconds` (in the background, the cached keys serving meanwhile), and for an unknown `kid`
+ * at most once per `cooldownSeconds`. A failed fetch is not cached; keys already known stay in use
+ * up to `maxStaleSeconds`. An unknown `kid` while the issuer is down fails with `ERR_JWKS_NO_KEY`,
+ * the fetch's error as `cause`. See docs/outages.md.
  */
 export class JwksClient {
   /** Checks the options at once (`ERR_INVALID_OPTIONS`); the keys are fetched on first use. */

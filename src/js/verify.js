@@ -8,7 +8,7 @@
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
 import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
-import { GAVE_UP, within } from "./flight.js";
+import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, within } from "./flight.js";
 import { send } from "./http.js";
 import { introspect, introspectionFailures, introspectorFor } from "./introspection.js";
 import { sharedKeySet } from "./store.js";
@@ -17,6 +17,9 @@ import { VerifiedTokens, cachedResult } from "./token-cache.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
+
+/** `KeySource.window`: what the core says of the cached keys (see src/jwk.rs `Refresh`). */
+const FRESH = 0, REFETCH = 1, MISSING = 3;
 
 /**
  * The CryptoKeys that may verify a token signed with `alg` naming `kid`,
@@ -64,8 +67,13 @@ let keysOf, keysAtHandOf;
  * - The first load and every refetch are shared by all concurrent callers;
  *   a caller waits for someone else's at most `joinLimitMs` (as TokenClient),
  *   so a finished Workers request can't hang the next one.
+ * - Past `maxAgeSeconds` the cached keys serve at once while one
+ *   background request refetches them (handed to `waitUntil` if given).
  * - A failed fetch is not cached: with no keys yet, the next call fetches
- *   again; with keys, they stay in use.
+ *   again; with keys, they stay in use up to `maxStaleSeconds` after they
+ *   were fetched, `onRefreshError` hears each failure, and the core's
+ *   backoff says when to try again. A token with an unknown `kid` while the
+ *   issuer is down fails with ERR_JWKS_NO_KEY, the fetch's error as `cause`.
  */
 export { clientRoles, realmRoles, scopes };
 
@@ -79,13 +87,19 @@ export class JwksClient {
   #flights = 0;
   /** With the `store` option: the key set shared with other instances. */
   #shared;
+  /** The last failed refetch's error, until a fetch succeeds. */
+  #refetchError;
+  #onRefreshError;
+  #waitUntil;
   /** The `fetch` option (undefined: the global one), read once. */
   #fetcher;
 
-  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, fetch, allowInsecureHttp, store, onStoreError, storeTimeoutMs = 1000 }` */
+  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, maxStaleSeconds = 86400, timeoutMs = 5000, signal, fetch, allowInsecureHttp, onRefreshError, waitUntil, store, onStoreError, storeTimeoutMs = 1000 }` */
   constructor(options) {
     this.#source = new KeySource(options);
     this.#shared = sharedKeySet(this.#source, options);
+    this.#onRefreshError = options.onRefreshError ?? undefined;
+    this.#waitUntil = options.waitUntil ?? undefined;
     // Checked by the core above.
     this.#fetcher = options.fetch ?? undefined;
   }
@@ -116,59 +130,108 @@ export class JwksClient {
     keysAtHandOf = (client, alg, kid) => (client.#current() ? importedAtHand(client.#keys, alg, kid) : undefined);
   }
 
-  /** Whether the key set is loaded, not being fetched, and not due for a fetch: its keys may be used as they are. */
+  /** Whether the key set is loaded, not being fetched, and younger than maxAgeSeconds: its keys may be used as they are. */
   #current() {
-    return this.#loaded && this.#flight === undefined && !this.#source.due(Date.now());
+    return this.#loaded && this.#flight === undefined && this.#source.window(Date.now()) === FRESH;
   }
 
   /** The keys for `alg` and `kid`: an array when they are at hand, else a promise of one. */
   #keysFor(alg, kid) {
-    if (this.#current()) {
-      const keys = imported(this.#source, this.#keys, alg, kid);
-      if (Array.isArray(keys) && keys.length > 0) return keys;
+    if (this.#loaded) {
+      const window = this.#source.window(Date.now());
+      if (window !== MISSING) {
+        if (window === REFETCH) {
+          const refetch = this.#ahead();
+          // workerd without waitUntil: the refetch runs inside this request.
+          if (INLINE && this.#waitUntil === undefined) return within(refetch, this.#source.joinLimitMs).then(() => this.#load(alg, kid));
+        }
+        const keys = imported(this.#source, this.#keys, alg, kid);
+        if (Array.isArray(keys) && keys.length > 0) return keys;
+      }
     }
     return this.#load(alg, kid);
   }
 
+  /** One background refetch past the max age, unless a fetch is in flight; resolves when it settles, never rejects. */
+  #ahead() {
+    const flight = this.#flight;
+    if (flight !== undefined && Date.now() - flight.startedAt <= this.#source.joinLimitMs) return flight.settled;
+    this.#start(true, true);
+    const { settled } = this.#flight;
+    handOver(this.#waitUntil, settled);
+    return settled;
+  }
+
   async #load(alg, kid) {
     const source = this.#source;
-    if (source.due(Date.now())) {
+    const usable = () => this.#loaded && source.window(Date.now()) !== MISSING;
+    if (!usable()) {
+      const kept = this.#refetchError;
       try {
         await this.#reload(true);
       } catch (e) {
-        if (!this.#loaded) throw e;
+        // Keys older than maxStaleSeconds are not used, however long the issuer is down.
+        if (!usable()) throw withCause(e, kept);
       }
     }
     let keys = await imported(source, this.#keys, alg, kid);
     // An unknown key: join a fetch in flight, or start one once per cooldown;
     // never from the store, whose copy may be the one without the key. A
     // joined flight that only read the store records no fetch: then fetch.
+    let failed;
     for (let i = 0; i < 2 && keys.length === 0 && (this.#flight !== undefined || source.mayRefetch(Date.now())); i++) {
-      await this.#reload(false);
+      try {
+        await this.#reload(false);
+      } catch (e) {
+        failed = e;
+        break;
+      }
       keys = await imported(source, this.#keys, alg, kid);
     }
-    if (keys.length === 0) throw source.noKey(alg, kid, false);
+    if (keys.length === 0) {
+      const error = source.noKey(alg, kid, false);
+      // The issuer is down: the key may be one it published since.
+      const cause = failed ?? this.#refetchError;
+      if (cause !== undefined) error.cause = cause;
+      throw error;
+    }
     return keys;
   }
 
-  #start(useStore) {
+  #start(useStore, background = false) {
     const id = ++this.#flights;
     const settle = () => {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
-    const promise = this.#fetch(useStore).then(
+    // A background refetch starts after the caller has its keys.
+    const fetched = background ? afterThisTask().then(() => this.#fetch(useStore)) : this.#fetch(useStore);
+    const promise = fetched.then(
       () => {
         settle();
         this.#keys.clear();
         this.#loaded = true;
+        this.#refetchError = undefined;
       },
       (error) => {
         settle();
+        this.#failed(error);
         throw error;
       },
     );
-    this.#flight = { id, promise };
+    this.#flight = { id, promise, startedAt: Date.now(), settled: promise.then(noop, noop) };
     return promise;
+  }
+
+  /**
+   * A fetch failed: the core schedules the next background attempt. With
+   * keys in hand, it was a refetch: its error is kept, for the `cause` of
+   * a later failure, and reported.
+   */
+  #failed(error) {
+    this.#source.failed(Date.now(), String(error?.code ?? ""));
+    if (!this.#loaded) return;
+    this.#refetchError = error;
+    report(this.#onRefreshError, error);
   }
 
   /** The shared copy (with `useStore`), else discovery (once), then the key set, each within `timeoutMs`, through http.js; then shared. */

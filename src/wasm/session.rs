@@ -14,7 +14,8 @@
 //! validation, discovery, form encoding, client authentication, response
 //! parsing, redaction, and whether the cached token is fresh.
 
-use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
+use crate::backoff::Failure;
+use crate::cache::{Entry, TokenCache, Window, DEFAULT_MIN_VALIDITY_SECONDS, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
 use crate::json::{self, Kind};
@@ -25,13 +26,15 @@ use crate::oauth::{
 use crate::store::{self, StoreOptions};
 use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
-use crate::wasm::exports::{on_store_error_shape, store_shape, string_value, Options};
+use crate::wasm::exports::{
+    check_function, on_store_error_shape, random, store_shape, string_value, Options,
+};
 use crate::wasm::host;
 use crate::wasm::server_client::{jti, response, seconds, server_client_methods, ServerClient};
 use wasm_bindgen::prelude::*;
 
 /// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,minValiditySeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
 
 thread_local! {
     /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
@@ -77,14 +80,15 @@ struct Dpop {
 #[wasm_bindgen]
 impl Session {
     /// Reads and validates `options`; `cached` also reads
-    /// `refreshSkewSeconds`, which only `TokenClient` takes.
+    /// `refreshSkewSeconds`, `minValiditySeconds`, `onRefreshError` and
+    /// `waitUntil`, which only `TokenClient` takes.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, cached: bool) -> Result<Session, JsValue> {
         let reader = client_options(&options).map_err(to_js)?;
-        let skew = if cached {
-            skew_seconds(reader.number("refreshSkewSeconds").map_err(to_js)?).map_err(to_js)?
+        let (skew, min_validity) = if cached {
+            cache_options(&reader).map_err(to_js)?
         } else {
-            DEFAULT_SKEW_SECONDS
+            (DEFAULT_SKEW_SECONDS, DEFAULT_MIN_VALIDITY_SECONDS)
         };
         let mut config = ClientConfig::read(&reader, Purpose::Token).map_err(to_js)?;
         config
@@ -118,7 +122,7 @@ impl Session {
         }
         Ok(Session {
             client: ServerClient::new(config, Purpose::Token),
-            cache: TokenCache::new(skew),
+            cache: TokenCache::with_min_validity(skew, min_validity),
             dpop: None,
             shared,
         })
@@ -326,9 +330,37 @@ impl Session {
         Ok(token_to_js(&token))
     }
 
-    /// Whether the cached token may be used at `now_ms`.
-    pub fn fresh(&self, now_ms: f64) -> bool {
-        self.cache.is_fresh(now_ms)
+    /// Where the cached token stands at `now_ms` ([`Window`]): 0 fresh, use
+    /// it; 1 advisory, use it and refresh in the background; 2 advisory,
+    /// use it while a failed refresh is waited out; 3 mandatory, wait for a
+    /// request.
+    pub fn window(&self, now_ms: f64) -> u8 {
+        match self.cache.window(now_ms) {
+            Window::Fresh => 0,
+            Window::Advisory { refresh: true } => 1,
+            Window::Advisory { refresh: false } => 2,
+            Window::Mandatory => 3,
+        }
+    }
+
+    /// Records that a refresh failed at `now_ms` with the error `code`
+    /// (`oauth_error`: its `error` member for `ERR_OAUTH`; `retry_after`:
+    /// its `retryAfter`) and returns the wait before the next background
+    /// attempt in milliseconds, or -1 when there is none: a definitive
+    /// refusal ([`Failure`]) is not retried in the background.
+    #[wasm_bindgen(js_name = refreshFailed)]
+    pub fn refresh_failed(
+        &mut self,
+        now_ms: f64,
+        code: &str,
+        oauth_error: &str,
+        retry_after: Option<String>,
+    ) -> f64 {
+        let failure = Failure::of(code, oauth_error);
+        self.cache
+            .backoff_mut()
+            .failed(failure, retry_after.as_deref(), now_ms, random())
+            .unwrap_or(-1.0)
     }
 
     /// The instant from which the cached token is fresh (its arrival); with
@@ -435,15 +467,30 @@ fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>,
 
 server_client_methods!(Session);
 
-/// `refreshSkewSeconds`: 0 to a day.
-fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
-    match value {
-        None => Ok(DEFAULT_SKEW_SECONDS),
+/// `TokenClient`'s cache options: `refreshSkewSeconds` and
+/// `minValiditySeconds`, each 0 to a day, and `onRefreshError` and
+/// `waitUntil`, each a function if given.
+fn cache_options(reader: &Options) -> Result<(u32, u32), Error> {
+    let seconds = |name: &str, default: u32| match reader.number(name)? {
+        None => Ok(default),
         Some(s) if (0.0..=86_400.0).contains(&s) => Ok(s as u32),
-        Some(_) => Err(Error::options(
-            "refreshSkewSeconds must be a number of seconds from 0 to 86400",
-        )),
-    }
+        Some(_) => Err(Error::options(format!(
+            "{name} must be a number of seconds from 0 to 86400"
+        ))),
+    };
+    let skew = seconds("refreshSkewSeconds", DEFAULT_SKEW_SECONDS)?;
+    let min_validity = seconds("minValiditySeconds", DEFAULT_MIN_VALIDITY_SECONDS)?;
+    check_function(
+        reader,
+        "onRefreshError",
+        "(error) => void, called with each failed background refresh",
+    )?;
+    check_function(
+        reader,
+        "waitUntil",
+        "the Workers ctx.waitUntil, bound: ctx.waitUntil.bind(ctx)",
+    )?;
+    Ok((skew, min_validity))
 }
 
 /// A token as the JS result object.

@@ -198,7 +198,7 @@ export async function bundleWorker(project, source, dir) {
     format: "esm",
     platform: "browser",
     conditions: ["workerd", "worker", "browser"],
-    external: ["*.wasm"],
+    external: ["*.wasm", "cloudflare:*"],
     metafile: true,
     logLevel: "error",
   });
