@@ -61,9 +61,10 @@ export const ENTRIES = [
   // windows, onRefreshError/waitUntil/minValiditySeconds/maxStaleSeconds, the background flights in JS):
   // /verify +1.3 KB, /client +2.3 KB, . +2.7 KB over issue 26's, measured after keeping float parsing and
   // formatting out, each ceiling rounded up to the next 0.1 KB.
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 79.5 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 65.4 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 94.7 * 1024 },
+  // All four merged (issues 20, 21, 22, 26 together), measured on main: /verify 80.7, /client 67.7, . 97.9 KB.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 80.8 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 67.8 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 98.0 * 1024 },
 ];
 export const SLACK = 1024;
 
