@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- decode verify size cold fetch keyauth store cli]`: runs the
+// `npm run bench [-- --quick] [-- decode verify size cold fetch keyauth store outage cli]`: runs the
 // benchmarks, prints each table and the targets as met or missed, and
 // writes bench/results.md (the README's performance section quotes it).
 // Benchmarks are not tests: they print and compare.
@@ -11,7 +11,7 @@ import { quick, root, table, verdict } from "./lib.mjs";
 
 execFileSync(process.execPath, [join(root, "scripts/build.mjs"), "--if-needed"], { stdio: "inherit" });
 
-const ALL = { decode: "./decode.mjs", verify: "./verify.mjs", size: "./size.mjs", cold: "./cold-start.mjs", fetch: "./fetch.mjs", keyauth: "./keyauth.mjs", store: "./store.mjs", cli: "./cli.mjs" };
+const ALL = { decode: "./decode.mjs", verify: "./verify.mjs", size: "./size.mjs", cold: "./cold-start.mjs", fetch: "./fetch.mjs", keyauth: "./keyauth.mjs", store: "./store.mjs", outage: "./outage.mjs", cli: "./cli.mjs" };
 const picked = process.argv.slice(2).filter((a) => a in ALL);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}, ${process.platform}-${process.arch}`;
 const date = new Date().toISOString().slice(0, 10);

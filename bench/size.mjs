@@ -52,9 +52,19 @@ export const ENTRIES = [
   // Raised by issue 26: the `fetch` option (the core's check of it, http.js's path for a custom fetch)
   // adds 0.26 KB to /verify, 0.20 KB to /client and 0.33 KB to . (measured against main after trimming),
   // each ceiling rounded up to the next 0.1 KB above the size with it.
-  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 62.6 * 1024 },
-  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 64.7 * 1024 },
-  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 90.1 * 1024 },
+  // Raised for token introspection (RFC 7662, issue 22), which /verify and `.` hold: /verify's wasm gains client
+  // authentication, discovery of introspection_endpoint and the answer's reading, its JS introspection.js and
+  // signing.js (client assertions); /client shares that discovery and client authentication with the introspector.
+  // Measured: /verify 62.6 -> 79.4 KB (most of it wasm), /client 64.7 -> 65.3, . 90.1 -> 94.6. To take
+  // introspection out of /verify instead, drop "introspection" from its Cargo features in scripts/build.mjs.
+  // Raised by issue 21 (refresh ahead, outage tolerance: src/backoff.rs, the token's and the key set's
+  // windows, onRefreshError/waitUntil/minValiditySeconds/maxStaleSeconds, the background flights in JS):
+  // /verify +1.3 KB, /client +2.3 KB, . +2.7 KB over issue 26's, measured after keeping float parsing and
+  // formatting out, each ceiling rounded up to the next 0.1 KB.
+  // All four merged (issues 20, 21, 22, 26 together), measured on main: /verify 80.7, /client 67.7, . 97.9 KB.
+  { entry: "client-credentials/verify", dir: "verify", budget: 40 * 1024, ceiling: 80.8 * 1024 },
+  { entry: "client-credentials/client", dir: "client", budget: 55 * 1024, ceiling: 67.8 * 1024 },
+  { entry: "client-credentials", dir: "", budget: 80 * 1024, ceiling: 98.0 * 1024 },
 ];
 export const SLACK = 1024;
 

@@ -8,7 +8,7 @@
 //   node scripts/build.mjs          build, print sizes
 //   node scripts/build.mjs --if-needed   skip when dist/ was built from the sources as they are (scripts/build-stamp.mjs)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -42,9 +42,9 @@ const run = (cmd, args, env = process.env) => execFileSync(cmd, args, { cwd: roo
  * `api` is the export list in src/entries/api/.
  */
 const ENTRIES = [
-  { dir: "", api: "index", features: ["verify", "client"] },
+  { dir: "", api: "index", features: ["verify", "client", "introspection"] },
   { dir: "decode", api: "decode", features: [] },
-  { dir: "verify", api: "verify", features: ["verify"] },
+  { dir: "verify", api: "verify", features: ["verify", "introspection"] },
   { dir: "client", api: "client", features: ["client"] },
 ];
 const RUNTIME_ENTRIES = ["node.mjs", "deno.mjs", "workerd.mjs", "edge-light.mjs", "browser.mjs"];
@@ -158,6 +158,13 @@ for (const entry of ENTRIES) {
     `--outfile=${join(dir, "node.cjs")}`,
   ]);
   rmSync(join(dir, "node-cjs.mjs"));
+}
+
+// The framework adapters (client-credentials/express, /fastify, /hono) and their types, as they are:
+// they import the runtime's entry as `#verify`, which package.json `imports` maps.
+mkdirSync(join(out, "adapters"));
+for (const file of readdirSync(join(root, "src", "js", "adapters"))) {
+  copyFileSync(join(root, "src", "js", "adapters", file), join(out, "adapters", file));
 }
 
 writeStamp(out, startedMs);

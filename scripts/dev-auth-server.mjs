@@ -180,6 +180,7 @@ export async function startAuthServer({
       routes: {
         authorization: "/protocol/openid-connect/auth",
         token: "/protocol/openid-connect/token",
+        introspection: "/protocol/openid-connect/token/introspect",
         jwks: "/protocol/openid-connect/certs",
         userinfo: "/protocol/openid-connect/userinfo",
         end_session: "/protocol/openid-connect/logout",
@@ -197,7 +198,8 @@ export async function startAuthServer({
         dPoP: dpopNonce ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        introspection: { enabled: false },
+        // RFC 7662, at Keycloak's path; a client may introspect any token, as Keycloak lets a confidential client.
+        introspection: { enabled: true, allowedPolicy: async () => true },
         revocation: { enabled: false },
         resourceIndicators: {
           enabled: true,
@@ -206,14 +208,15 @@ export async function startAuthServer({
           defaultResource: async (_ctx, _client, oneOf) => oneOf ?? defaultResource,
           useGrantedResource: async () => true,
           // Any absolute URI names a resource server; every one takes JWT access tokens
-          // (RFC 9068) and accepts every known scope, so `scope` in the response echoes the
+          // (RFC 9068), but one whose URI ends in `/opaque` takes opaque ones (for introspection),
+          // and accepts every known scope, so `scope` in the response echoes the
           // request. An unknown scope is refused with invalid_scope (RFC 6749 §5.2), as Keycloak does.
-          getResourceServerInfo: async (ctx) => {
+          getResourceServerInfo: async (ctx, resource) => {
             const unknown = String(ctx.oidc.params.scope ?? "").split(" ").filter((s) => s && !SCOPES.includes(s));
             if (unknown.length) throw new errors.InvalidScope(`Invalid scopes: ${unknown.join(" ")}`, unknown.join(" "));
             return {
               scope: SCOPES.join(" "),
-              accessTokenFormat: "jwt",
+              accessTokenFormat: resource.endsWith("/opaque") ? "opaque" : "jwt",
               accessTokenTTL: accessTokenTtl,
               jwt: { sign: { alg: "RS256" } },
             };
@@ -314,6 +317,8 @@ export async function startAuthServer({
     issuerTokenUrl: `${issuer}/protocol/openid-connect/token`,
     jwksUri: `${origin}${base}/protocol/openid-connect/certs`,
     discoveryUrl: `${origin}${base}/.well-known/openid-configuration`,
+    /** The introspection endpoint (RFC 7662) on the loopback address. */
+    introspectionUrl: `${origin}${base}/protocol/openid-connect/token/introspect`,
     clients: publicClients,
     get provider() {
       return provider;

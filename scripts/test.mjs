@@ -78,6 +78,8 @@ export const SUITES = [
   nodeSuite("runtimes", { keycloak: true }),
   // A real Keycloak (scripts/keycloak.mjs): the seed's server.
   nodeSuite("keycloak", { serial: true, keycloak: true }),
+  // The Express, Fastify and Hono adapters in real apps (Hono in workerd too), with Keycloak's tokens.
+  nodeSuite("frameworks", { serial: true, keycloak: true }),
   // The docs: every ```js sample of README.md and docs/ run (scripts/doctest.mjs), links, the TypeDoc reference check.
   nodeSuite("docs", { serial: true, keycloak: true }),
   // 10,000 token requests against oidc-provider; fails if memory keeps growing.
@@ -90,6 +92,8 @@ export const SUITES = [
 const TEST_FILE = /^(?:.+[.\-_]test|test-.+|test)\.[cm]?js$/;
 /** Named like a test, but node:test would not run it (a typo, another runner's naming, TypeScript). */
 const LOOKS_LIKE_A_TEST = /(?:^|[.\-_])(?:tests?|spec)(?:[.\-_]|$)/i;
+  // The Express, Fastify and Hono adapters in real apps (Hono in workerd too), with Keycloak's tokens.
+  nodeSuite("frameworks", { serial: true, keycloak: true }),
 
 /**
  * The test files under `dir` (subfolders too; `fixtures/` and `support/` hold

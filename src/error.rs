@@ -207,7 +207,7 @@ impl fmt::Display for Error {
                 client_hint,
                 ..
             } => {
-                write!(f, "the authorization server refused the token request: {error}")?;
+                write!(f, "the authorization server refused the request: {error}")?;
                 if let Some(description) = description {
                     write!(f, " ({description})")?;
                 }
@@ -219,7 +219,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Http { status, body, .. } => {
-                write!(f, "the server answered HTTP {status} without an OAuth error body; check tokenUrl (or issuer)")?;
+                write!(f, "the server answered HTTP {status} without an OAuth error body; check tokenUrl (or introspectionEndpoint, or issuer)")?;
                 if !body.is_empty() {
                     write!(f, " (body starts: {body})")?;
                 }

@@ -15,6 +15,7 @@
 //! - keys of a type this library does not understand are ignored, as
 //!   RFC 7517 §5 asks, so one exotic key does not break a whole set.
 
+use crate::backoff::{Backoff, Failure};
 use crate::base64url;
 use crate::error::{excerpt, Error};
 use crate::json::{self, Kind, Member};
@@ -359,31 +360,87 @@ fn rsa_bits(bytes: &[u8]) -> usize {
 /// unknown `kid` at most once per `cooldown_ms` (jose's
 /// `createRemoteJWKSet` has the same two limits), so a flood of tokens
 /// with made-up `kid`s costs the issuer one request per cooldown.
+///
+/// Past the max age the keys are refetched ahead, in the background, and
+/// stay in use meanwhile; when that fails, they stay in use up to
+/// `max_stale_ms` after they were fetched (Nimbus JOSE+JWT's outage-tolerant
+/// cache: a time limit, not "forever"), and the next background attempt
+/// waits for the [`Backoff`]. Past `max_stale_ms` they are not used: the
+/// caller waits for a fetch, and its failure is the caller's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refresh {
     cooldown_ms: f64,
     max_age_ms: f64,
+    max_stale_ms: f64,
     /// When the keys in use were fetched.
     loaded_at_ms: Option<f64>,
     /// When the last fetch started, successful or not.
     attempted_at_ms: Option<f64>,
+    /// The background refetch's failures since the keys were loaded.
+    backoff: Backoff,
+}
+
+/// Default outage tolerance of a remote key set, in seconds: a day.
+pub const DEFAULT_MAX_STALE_SECONDS: f64 = 86_400.0;
+
+/// Whether a remote key set may be used at some time; see [`Refresh`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeysWindow {
+    /// Younger than the max age: use the keys.
+    Fresh,
+    /// Past the max age, within the stale limit: use the keys, and refetch
+    /// them in the background when `refetch` (no failure is waited out).
+    Stale { refetch: bool },
+    /// No keys, or older than the stale limit: fetch, and wait.
+    Missing,
 }
 
 impl Refresh {
+    /// Refetched after `max_age_ms`; usable while a refetch fails up to
+    /// [`DEFAULT_MAX_STALE_SECONDS`] (or `max_age_ms`, if longer).
     pub fn new(cooldown_ms: f64, max_age_ms: f64) -> Self {
         Refresh {
             cooldown_ms,
             max_age_ms,
+            max_stale_ms: max_age_ms.max(DEFAULT_MAX_STALE_SECONDS * 1000.0),
             loaded_at_ms: None,
             attempted_at_ms: None,
+            backoff: Backoff::default(),
         }
     }
 
-    /// Whether the keys must be fetched before use: none yet, or older than
-    /// the max age (then, if the fetch fails, the old ones stay in use).
+    /// Keys fetched more than `max_stale_ms` ago are not used (never
+    /// below the max age).
+    pub fn with_max_stale(mut self, max_stale_ms: f64) -> Self {
+        self.max_stale_ms = max_stale_ms.max(self.max_age_ms);
+        self
+    }
+
+    /// Whether the keys must be fetched: none yet, or older than the max
+    /// age (or fetched in the future, by a clock that went back).
     pub fn due(&self, now_ms: f64) -> bool {
         self.loaded_at_ms
             .is_none_or(|at| now_ms - at >= self.max_age_ms || now_ms < at)
+    }
+
+    /// Whether the keys may be used at `now_ms`, and whether to refetch
+    /// them in the background.
+    pub fn window(&self, now_ms: f64) -> KeysWindow {
+        let Some(at) = self.loaded_at_ms else {
+            return KeysWindow::Missing;
+        };
+        let age = now_ms - at;
+        if (0.0..self.max_age_ms).contains(&age) {
+            KeysWindow::Fresh
+        } else if age < self.max_stale_ms {
+            // A clock that went back lands here too: the keys' age is
+            // unknown, so they are refetched, and used meanwhile.
+            KeysWindow::Stale {
+                refetch: self.backoff.may_attempt(now_ms),
+            }
+        } else {
+            KeysWindow::Missing
+        }
     }
 
     /// Whether a token whose key is unknown may cause a fetch now.
@@ -398,6 +455,19 @@ impl Refresh {
 
     pub fn loaded(&mut self, now_ms: f64) {
         self.loaded_at_ms = Some(now_ms);
+        self.backoff.reset();
+    }
+
+    /// Records a failed fetch at `now_ms` (`random` in `[0, 1)`) and returns
+    /// the wait before the next background attempt, `None` for a failure
+    /// retrying can't mend.
+    pub fn failed(&mut self, failure: Failure, now_ms: f64, random: f64) -> Option<f64> {
+        self.backoff.failed(failure, None, now_ms, random)
+    }
+
+    /// The background refetch's state.
+    pub fn backoff(&self) -> &Backoff {
+        &self.backoff
     }
 }
 

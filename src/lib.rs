@@ -7,7 +7,8 @@
 //! - [`jwt`], [`json`], [`base64url`]: decoding compact JWTs (not verifying);
 //!   `simd` (wasm with simd128 only) does their hot loops 16 bytes at a time.
 //! - [`form`], [`oauth`]: building the token request with the chosen client
-//!   authentication and reading the token response, with no I/O.
+//!   authentication and reading the token response, with no I/O; the
+//!   introspection request and response (RFC 7662) likewise.
 //! - [`verify`], [`jwk`]: verifying JWTs (not the signature math, which is
 //!   WebCrypto's, in `src/js/webcrypto.js`): header and claim rules, reading
 //!   JWKs and key sets, choosing keys, when to refetch a remote set.
@@ -15,7 +16,9 @@
 //!   assertions (RFC 7523) and DPoP proofs (RFC 9449); `src/js/signing.js`
 //!   signs them through WebCrypto.
 //! - [`error`]: the one error type, with stable codes; never holds a secret.
-//! - [`cache`]: when a cached token is fresh, against an injected clock.
+//! - [`cache`]: when a cached token is fresh, when to refresh it in the
+//!   background and when it may no longer be handed out, against an
+//!   injected clock; [`backoff`]: when to retry a failed background refresh.
 //! - [`verified_cache`]: what `verifyJwt`'s cache of verified tokens may
 //!   keep, and the span over which a kept token's time claims hold.
 //! - [`store`]: a token shared between instances through Redis, KV or the
@@ -35,6 +38,7 @@
 //! [`oauth::HttpRequest`] → fetch (JS) → [`oauth::HttpResponse`] →
 //! [`oauth::Token`] → JS object.
 
+pub mod backoff;
 pub mod base64url;
 pub mod cache;
 pub mod dpop;

@@ -156,7 +156,7 @@ impl Verifier {
 
         let payload = json::parse_object(decoded.payload_json())
             .map_err(|_| Error::jwt("the JWT payload could not be read"))?;
-        let claims = check_claims(&self.policy, &header, &payload, now_s);
+        let claims = check_claims(&self.policy, Some(&header), &payload, now_s);
         Ok(Checked {
             json: decoded.as_json(),
             alg,
@@ -166,6 +166,20 @@ impl Verifier {
             signature_error,
             claims,
         })
+    }
+}
+
+impl Verifier {
+    /// Checks the claims an introspection endpoint returned for an active
+    /// token (RFC 7662 §2.2, a JSON object) at `now_s`, by the same rules as
+    /// a JWT's (`iss`, `aud`, `azp`, the times): RFC 7662 §4 leaves it to
+    /// the resource server to check that the token is meant for it, and a
+    /// token is then accepted on the same terms whichever way it was read.
+    /// `typ` is a JWT header and is not checked.
+    pub fn check_introspected(&self, claims: &str, now_s: f64) -> Result<(), Error> {
+        let payload = json::parse_object(claims)
+            .map_err(|_| Error::response("the introspection response is not a JSON object"))?;
+        check_claims(&self.policy, None, &payload, now_s).map(|_| ())
     }
 }
 
@@ -291,16 +305,16 @@ fn date(payload: &[Member<'_>], claim: &'static str) -> Result<Option<f64>, Erro
 }
 
 /// The claim rules (RFC 7519 §4.1, RFC 9068 §4), in the order jose checks
-/// them. Values the caller configured are named in the messages; the
+/// them; the header's `typ` only when there is a header. Values the caller configured are named in the messages; the
 /// token's own values only as short excerpts, never the token.
 fn check_claims(
     policy: &Policy,
-    header: &[Member<'_>],
+    header: Option<&[Member<'_>]>,
     payload: &[Member<'_>],
     now_s: f64,
 ) -> Result<Validity, Error> {
     let string = |name: &str| member(payload, name).and_then(Member::as_str);
-    if let Some(expected) = &policy.typ {
+    if let (Some(expected), Some(header)) = (&policy.typ, header) {
         let typ = member(header, "typ").and_then(Member::as_str);
         if !typ.as_deref().is_some_and(|t| same_media_type(t, expected)) {
             return Err(claim_error(

@@ -155,15 +155,30 @@ fn a_session_builds_the_request_and_reads_the_response() {
     assert!(parts[1].starts_with("Basic "), "{}", parts[1]);
     assert_eq!(parts[2], "grant_type=client_credentials&scope=read+write");
 
-    assert!(!s.fresh(1_000.0));
+    // Windows: 0 fresh, 1 advisory (refresh), 2 advisory (waiting out a failure), 3 mandatory.
+    assert_eq!(s.window(1_000.0), 3);
     let body = br#"{"access_token":"AT-VALUE","token_type":"bearer","expires_in":300}"#;
     let token = s.accept_token(200, "basic\n\n\n", body, 1_000.0).unwrap();
     assert_eq!(get(&token, "accessToken"), "AT-VALUE");
     assert_eq!(get(&token, "expiresAt"), 301_000.0);
-    assert!(s.fresh(200_000.0));
-    assert!(!s.fresh(250_000.0), "within the 60 s skew");
+    assert_eq!(s.window(200_000.0), 0);
+    assert_eq!(s.window(250_000.0), 1, "within the 60 s skew: advisory");
+    let wait = s.refresh_failed(250_000.0, "ERR_TIMEOUT", "", Some("5".into()));
+    assert_eq!(wait, 5_000.0, "Retry-After wins");
+    assert_eq!(s.window(254_999.0), 2);
+    assert_eq!(s.window(255_000.0), 1);
+    assert_eq!(
+        s.refresh_failed(255_000.0, "ERR_OAUTH", "invalid_client", None),
+        -1.0
+    );
+    assert_eq!(
+        s.window(280_000.0),
+        2,
+        "a definitive failure: kept, not retried"
+    );
+    assert_eq!(s.window(291_000.0), 3, "under 10 s left: mandatory");
     s.invalidate();
-    assert!(!s.fresh(2_000.0));
+    assert_eq!(s.window(2_000.0), 3);
 
     let err = s
         .accept_token(
@@ -180,7 +195,7 @@ fn a_session_builds_the_request_and_reads_the_response() {
         .as_string()
         .unwrap()
         .contains("SECRET-VALUE"));
-    assert!(!s.fresh(3_000.0), "an error caches nothing");
+    assert_eq!(s.window(3_000.0), 3, "an error caches nothing");
 }
 
 #[wasm_bindgen_test]

@@ -131,9 +131,31 @@ export type TokenClientOptions = (TokenUrlOptions | IssuerOptions) &
   ClientAuthOptions & {
     /**
      * Refresh this many seconds before expiry. Default 60 (as Spring Security), capped at half the
-     * token's lifetime so short-lived tokens are still reused.
+     * token's lifetime so short-lived tokens are still reused. From then on (the advisory window)
+     * `getToken()` still returns the cached token at once, while one background request replaces it.
+     * 0 to 86400. See docs/outages.md.
      */
     refreshSkewSeconds?: number;
+    /**
+     * A token is never handed out with less than this many seconds left (capped at the skew as
+     * capped). Past that point (the mandatory window) `getToken()` waits for a token request, and
+     * only then does a failure reach the caller. Default 10; 0 to 86400.
+     */
+    minValiditySeconds?: number;
+    /**
+     * Hears each failed background refresh (the cached token stays in use; the next attempt waits 1 s
+     * doubling to 30 s with full jitter, or the server's `Retry-After`; `invalid_client` and
+     * `unauthorized_client` are not retried in the background). If the token then runs out, the
+     * caller's error has the last such error as `cause`. A handler that throws changes nothing.
+     */
+    onRefreshError?: (error: ClientCredentialsError) => void;
+    /**
+     * Cloudflare Workers: background work is handed to this, so it outlives the request that
+     * started it: `waitUntil` from `cloudflare:workers`, or `ctx.waitUntil.bind(ctx)`. Without it,
+     * in workerd the refresh runs inside the request that needs it (which then waits for it, and
+     * gets the cached token if it fails).
+     */
+    waitUntil?: (promise: Promise<unknown>) => void;
     /**
      * DPoP (RFC 9449): `true` makes an ES256 key pair (private key non-extractable) that lives as
      * long as the client; or your own pair. Every token request and every `client.fetch` carries a
@@ -348,15 +370,21 @@ export function fetchClientCredentialsToken(options: ClientCredentialsOptions): 
 /**
  * A cached, single-flight token source.
  *
- * - A token is reused until `expiresAt - skew`; without `expires_in` it is reused until
- *   `invalidate()` (or a 401 seen by `fetch`).
+ * - A token is used as it is until `expiresAt - skew`; then handed out at once while one background
+ *   request replaces it (a failed one is retried with backoff, the token kept) until
+ *   `expiresAt - minValiditySeconds`; past that the caller waits for a request. Without `expires_in`
+ *   it is reused until `invalidate()` (or a 401 seen by `fetch`). See docs/outages.md.
  * - Concurrent `getToken()` calls share one request; a failure reaches every waiter and is not cached.
  * - The issuer's metadata, when `issuer` is used, is read once and kept for the client's lifetime.
  */
 export class TokenClient {
   /** Checks the options at once (`ERR_INVALID_OPTIONS`); no request is made before the first {@link TokenClient.getToken}. */
   constructor(options: TokenClientOptions);
-  /** A fresh token: cached, in flight, or newly requested. The result object is frozen. */
+  /**
+   * A token with at least `minValiditySeconds` left: cached (in the advisory window too, at once),
+   * in flight, or newly requested. The result object is frozen. A failure once the token ran out
+   * has the last background refresh's error as `cause`.
+   */
   getToken(): Promise<Readonly<ClientCredentialsToken>>;
   /**
    * `fetch` (the `fetch` option, else the global one) with `Authorization: Bearer <token>` added (for a DPoP token, `Authorization:
@@ -405,8 +433,18 @@ export type JwsAlgorithm =
 export interface JwksClientOptionsBase {
   /** Fetch again for an unknown `kid` at most once per this many seconds. Default 30. */
   cooldownSeconds?: number;
-  /** Fetch again after this many seconds. Default 600. */
+  /** Fetch again after this many seconds: in the background, while the cached keys stay in use. Default 600. */
   maxAgeSeconds?: number;
+  /**
+   * When a refetch fails, the cached keys stay in use until they are this many seconds old
+   * (since they were fetched); past that, verification waits for a fetch and fails with its error.
+   * Default 86400; from `maxAgeSeconds` to 2592000 (30 days).
+   */
+  maxStaleSeconds?: number;
+  /** Hears each failed refetch (the keys stay in use; the next background attempt waits for a backoff). */
+  onRefreshError?: (error: ClientCredentialsError) => void;
+  /** Cloudflare Workers: the background refetch is handed to this (see `TokenClientOptions.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
   /** Limit for each request (discovery, key set), in milliseconds. Default 5000. */
   timeoutMs?: number;
   /** Aborts the client's requests. */
@@ -437,8 +475,10 @@ export type JwksClientOptions = JwksClientOptionsBase &
 
 /**
  * A remote key set, cached, with a single shared fetch. Keys are fetched again after
- * `maxAgeSeconds`, and for an unknown `kid` at most once per `cooldownSeconds`. A failed fetch
- * is not cached; keys already known stay in use.
+ * `maxAgeSeconds` (in the background, the cached keys serving meanwhile), and for an unknown `kid`
+ * at most once per `cooldownSeconds`. A failed fetch is not cached; keys already known stay in use
+ * up to `maxStaleSeconds`. An unknown `kid` while the issuer is down fails with `ERR_JWKS_NO_KEY`,
+ * the fetch's error as `cause`. See docs/outages.md.
  */
 export class JwksClient {
   /** Checks the options at once (`ERR_INVALID_OPTIONS`); the keys are fetched on first use. */
@@ -523,20 +563,78 @@ export interface AuthorizeRequestOptions extends VerifyJwtOptions {
    * `use_dpop_nonce` with a `DPoP-Nonce` header. An accepted proof is refused if sent again (its `htu` and `jti`).
    */
   dpop?: { maxAgeSeconds?: number; nonce?: string };
+  /**
+   * Token introspection (RFC 7662): a token that is not a JWT (an opaque one), or every token with `always`
+   * (Keycloak's lightweight access tokens, or to see revocations), is checked by asking the authorization server.
+   * Without `issuer` or `introspectionEndpoint` of its own, it asks `issuer`. An inactive token gets 401
+   * `invalid_token`; an active answer's claims are checked as a JWT's (`iss`, `aud`, `azp`, times), then the roles
+   * and scopes. Active answers are kept up to `min(exp, cacheSeconds)`.
+   */
+  introspection?: IntrospectionSettings;
 }
+
+/** `authorizeRequest`'s `introspection` option. */
+export type IntrospectionSettings = { introspectionEndpoint?: string; issuer?: string } & IntrospectCommonOptions &
+  ClientAuthOptions & {
+    /** Seconds an active answer stands in for asking again, 0 to 3600, default 60: a revoked token is refused at most this late. */
+    cacheSeconds?: number;
+    /** Introspect every token, a JWT too; default only tokens that are not JWTs. */
+    always?: boolean;
+  };
+
+/** What every introspection request takes besides the endpoint and the client's authentication. */
+interface IntrospectCommonOptions {
+  /** The resource server's own client at the authorization server (Keycloak: a confidential client). */
+  clientId: string;
+  /** Limit for the whole exchange, body included, in milliseconds. Default 10000. */
+  timeoutMs?: number;
+  /** Aborts the request; the promise then rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal;
+  /** Allow plain http to a non-loopback host. The secret then crosses the network unencrypted. */
+  allowInsecureHttp?: boolean;
+}
+
+/**
+ * `introspectToken`'s options: the introspection endpoint, or the issuer whose metadata names it
+ * (`introspection_endpoint`), and the client's authentication, any method a token request takes.
+ */
+export type IntrospectOptions = (({ introspectionEndpoint: string; issuer?: undefined } | { issuer: string; introspectionEndpoint?: undefined }) &
+  IntrospectCommonOptions) &
+  ClientAuthOptions;
+
+/** The introspection endpoint's answer (RFC 7662 §2.2): the token's claims when active; nothing else when not. */
+export type Introspection<P extends JwtPayload = JwtPayload> = ({ active: true } & P) | { active: false };
+
+/**
+ * Asks the authorization server whether `token` is active (RFC 7662 §2). Rejects as a token request does
+ * (`ERR_OAUTH`, `ERR_HTTP`, `ERR_NETWORK`, `ERR_TIMEOUT`, ...).
+ */
+export function introspectToken<P extends JwtPayload = JwtPayload>(token: string, options: IntrospectOptions): Promise<Introspection<P>>;
 
 /** What {@link authorizeRequest} resolves to: the verified token, or the response to send back. */
 export type AuthorizeResult<P extends JwtPayload = JwtPayload> =
-  | { ok: true; header: JwtHeader & { alg: JwsAlgorithm }; payload: P; token: string }
+  | {
+      ok: true;
+      /** The JWT's header; undefined for an introspected token. */
+      header: (JwtHeader & { alg: JwsAlgorithm }) | undefined;
+      /** The JWT's claims, or the introspection answer's. */
+      payload: P;
+      token: string;
+      /** For an introspected token: the introspection answer. */
+      active?: { active: true } & P;
+    }
   | {
       ok: false;
       /**
        * 401 (missing or invalid token; a DPoP-bound token as Bearer or an unbound one as DPoP; a missing or invalid
-       * DPoP proof, `invalid_dpop_proof`), 400 (malformed Authorization), 403 (missing role or scope), 503 (keys unavailable).
+       * DPoP proof, `invalid_dpop_proof`; an inactive introspected token), 400 (malformed Authorization), 403 (missing
+       * role or scope), 503 (keys unavailable, or introspection failed).
        */
       status: 400 | 401 | 403 | 503;
       /** A ready response with `WWW-Authenticate` (RFC 6750 §3; the `DPoP` scheme with `algs` for DPoP, RFC 9449 §7.1); it never echoes the token or proof. */
       response: Response;
+      /** For a 503: the error that made it. */
+      cause?: ClientCredentialsError;
     };
 
 /**

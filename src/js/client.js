@@ -7,11 +7,14 @@
 // response and says whether the cached token is fresh. What stays here is
 // what can only live in JavaScript: awaiting promises and sharing them.
 import { Session } from "./client_credentials.js";
-import { GAVE_UP, within } from "./flight.js";
+import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, within } from "./flight.js";
 import { authorizedFetch, replayable, send } from "./http.js";
 import { importKeys, sign } from "./signing.js";
 import { sha256 } from "./webcrypto.js";
 import { sharedStore } from "./store.js";
+
+/** `Session.window`: what the core says of the cached token (see src/cache.rs). */
+const FRESH = 0, REFRESH = 1, MANDATORY = 3;
 
 /** Requests an access token with the Client Credentials grant (RFC 6749 §4.4). */
 export async function fetchClientCredentialsToken(options) {
@@ -88,13 +91,23 @@ export class TokenClient {
   #keys;
   /** The shared store, with the `store` option. */
   #shared;
+  /** The last background refresh's error, until a token arrives. */
+  #refreshError;
+  #onRefreshError;
+  #waitUntil;
   /** The `fetch` option (undefined: the global one), read once: every request of this client goes through it. */
   #fetch;
 
-  /** Takes the options of `fetchClientCredentialsToken`, plus `refreshSkewSeconds` and the store options. */
+  /**
+   * Takes the options of `fetchClientCredentialsToken`, plus
+   * `refreshSkewSeconds`, `minValiditySeconds`, `onRefreshError`,
+   * `waitUntil` and the store options.
+   */
   constructor(options) {
     this.#session = new Session(options, true);
     this.#shared = sharedStore(this.#session, options);
+    this.#onRefreshError = options.onRefreshError ?? undefined;
+    this.#waitUntil = options.waitUntil ?? undefined;
     // Checked by the core above.
     this.#fetch = options.fetch ?? undefined;
     // Imported at the first request, not here: Cloudflare Workers refuse to
@@ -115,11 +128,39 @@ export class TokenClient {
     return now >= this.#freshFrom && now < this.#freshUntil ? this.#token : undefined;
   }
 
-  /** A fresh token: the cached one, the one being requested, or a new one. */
+  /**
+   * A token with at least `minValiditySeconds` left: the cached one at once
+   * (in the advisory window too, while one background request replaces
+   * it), else the one being requested, or a new one.
+   */
   getToken() {
     if (this.#fresh() !== undefined) return this.#resolved;
-    if (this.#flight !== undefined) return this.#join(this.#flight);
-    return this.#start();
+    if (this.#resolved !== undefined) {
+      const window = this.#session.window(Date.now());
+      if (window === FRESH) return this.#resolved;
+      if (window !== MANDATORY) return window === REFRESH ? this.#ahead() : this.#resolved;
+    }
+    const waited = this.#flight !== undefined ? this.#join(this.#flight) : this.#start();
+    const kept = this.#refreshError;
+    return kept === undefined ? waited : waited.catch((e) => Promise.reject(withCause(e, kept)));
+  }
+
+  /**
+   * The advisory window: the cached token, and one background refresh
+   * (unless one is in flight), handed to `waitUntil` where the runtime
+   * cancels what a finished request left running. In workerd without
+   * `waitUntil`, the refresh runs inside this request: the caller waits
+   * for it, and gets the cached token if it fails.
+   */
+  #ahead() {
+    const cached = this.#token;
+    let flight = this.#flight;
+    if (flight === undefined || Date.now() - flight.startedAt > this.#session.joinLimitMs) {
+      flight = this.#start(true);
+      handOver(this.#waitUntil, flight.settled);
+    }
+    if (!INLINE || this.#waitUntil !== undefined) return this.#resolved;
+    return within(flight.settled, this.#session.joinLimitMs).then(() => (this.#token === cached ? cached : (this.#resolved ?? cached)));
   }
 
   /** Forgets the cached token; the next `getToken()` requests a new one. */
@@ -171,8 +212,14 @@ export class TokenClient {
     return retry && replayable(input, init) ? authorizedFetch(input, init, token.accessToken, proof, this.#fetch) : response;
   }
 
-  /** Starts a token request and records it as the flight others join. */
-  #start() {
+  /**
+   * Starts a token request and records it as the flight others join. A
+   * `background` one (the advisory window) that fails leaves the token in
+   * use: the core says when to try again, `onRefreshError` hears why, and
+   * the error is kept as the `cause` of a caller's error if the token runs
+   * out. Returns the flight's promise; `flight.settled` never rejects.
+   */
+  #start(background = false) {
     const id = ++this.#flights;
     const settle = () => {
       if (this.#flight?.id === id) this.#flight = undefined;
@@ -194,19 +241,32 @@ export class TokenClient {
         keep?.(response.body);
         return publish(session.acceptToken(response.status, response.meta, response.body, Date.now()));
       });
-    const obtained = this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish);
+    const obtain = () => (this.#shared === undefined ? request() : this.#shared.obtain(session, request, publish));
+    // Background work starts after the caller has its token: building and sending the
+    // request costs the caller nothing.
+    const obtained = background ? afterThisTask().then(obtain) : obtain();
     const promise = obtained.then(
       (token) => {
         settle();
+        this.#refreshError = undefined;
         return token;
       },
       (error) => {
         settle();
+        if (background) this.#refreshFailed(error);
         throw error;
       },
     );
-    this.#flight = { id, promise };
-    return promise;
+    const flight = { id, promise, startedAt: Date.now(), settled: promise.then(noop, noop) };
+    this.#flight = flight;
+    return background ? flight : promise;
+  }
+
+  /** A background refresh failed: the core schedules the next attempt; the error is kept and reported. */
+  #refreshFailed(error) {
+    this.#session.refreshFailed(Date.now(), String(error?.code ?? ""), String(error?.error ?? ""), error?.retryAfter ?? undefined);
+    this.#refreshError = error;
+    report(this.#onRefreshError, error);
   }
 
   /**

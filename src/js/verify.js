@@ -8,14 +8,18 @@
 // key set request among concurrent callers, keeping imported CryptoKeys,
 // and reading a fetch API Request and answering it with a Response.
 import { DpopProof, DpopReplay, JwtVerifier, KeySource, checkDpopOptions, verifyError } from "./client_credentials.js";
-import { GAVE_UP, within } from "./flight.js";
+import { GAVE_UP, INLINE, afterThisTask, handOver, noop, report, withCause, within } from "./flight.js";
 import { send } from "./http.js";
+import { introspect, introspectionFailures, introspectorFor } from "./introspection.js";
 import { sharedKeySet } from "./store.js";
 import { clientRoles, realmRoles, scopes } from "./claims.js";
 import { VerifiedTokens, cachedResult } from "./token-cache.js";
 import { ALGS, cryptoKeyFits, importKey, sha256, verifySignature } from "./webcrypto.js";
 
 const SIGNATURE = 0, OPTIONS = 1, KEY_MISFIT = 2;
+
+/** `KeySource.window`: what the core says of the cached keys (see src/jwk.rs `Refresh`). */
+const FRESH = 0, REFETCH = 1, MISSING = 3;
 
 /**
  * The CryptoKeys that may verify a token signed with `alg` naming `kid`,
@@ -63,8 +67,13 @@ let keysOf, keysAtHandOf;
  * - The first load and every refetch are shared by all concurrent callers;
  *   a caller waits for someone else's at most `joinLimitMs` (as TokenClient),
  *   so a finished Workers request can't hang the next one.
+ * - Past `maxAgeSeconds` the cached keys serve at once while one
+ *   background request refetches them (handed to `waitUntil` if given).
  * - A failed fetch is not cached: with no keys yet, the next call fetches
- *   again; with keys, they stay in use.
+ *   again; with keys, they stay in use up to `maxStaleSeconds` after they
+ *   were fetched, `onRefreshError` hears each failure, and the core's
+ *   backoff says when to try again. A token with an unknown `kid` while the
+ *   issuer is down fails with ERR_JWKS_NO_KEY, the fetch's error as `cause`.
  */
 export { clientRoles, realmRoles, scopes };
 
@@ -78,13 +87,19 @@ export class JwksClient {
   #flights = 0;
   /** With the `store` option: the key set shared with other instances. */
   #shared;
+  /** The last failed refetch's error, until a fetch succeeds. */
+  #refetchError;
+  #onRefreshError;
+  #waitUntil;
   /** The `fetch` option (undefined: the global one), read once. */
   #fetcher;
 
-  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, timeoutMs = 5000, signal, fetch, allowInsecureHttp, store, onStoreError, storeTimeoutMs = 1000 }` */
+  /** `{ issuer | jwksUri, cooldownSeconds = 30, maxAgeSeconds = 600, maxStaleSeconds = 86400, timeoutMs = 5000, signal, fetch, allowInsecureHttp, onRefreshError, waitUntil, store, onStoreError, storeTimeoutMs = 1000 }` */
   constructor(options) {
     this.#source = new KeySource(options);
     this.#shared = sharedKeySet(this.#source, options);
+    this.#onRefreshError = options.onRefreshError ?? undefined;
+    this.#waitUntil = options.waitUntil ?? undefined;
     // Checked by the core above.
     this.#fetcher = options.fetch ?? undefined;
   }
@@ -115,59 +130,108 @@ export class JwksClient {
     keysAtHandOf = (client, alg, kid) => (client.#current() ? importedAtHand(client.#keys, alg, kid) : undefined);
   }
 
-  /** Whether the key set is loaded, not being fetched, and not due for a fetch: its keys may be used as they are. */
+  /** Whether the key set is loaded, not being fetched, and younger than maxAgeSeconds: its keys may be used as they are. */
   #current() {
-    return this.#loaded && this.#flight === undefined && !this.#source.due(Date.now());
+    return this.#loaded && this.#flight === undefined && this.#source.window(Date.now()) === FRESH;
   }
 
   /** The keys for `alg` and `kid`: an array when they are at hand, else a promise of one. */
   #keysFor(alg, kid) {
-    if (this.#current()) {
-      const keys = imported(this.#source, this.#keys, alg, kid);
-      if (Array.isArray(keys) && keys.length > 0) return keys;
+    if (this.#loaded) {
+      const window = this.#source.window(Date.now());
+      if (window !== MISSING) {
+        if (window === REFETCH) {
+          const refetch = this.#ahead();
+          // workerd without waitUntil: the refetch runs inside this request.
+          if (INLINE && this.#waitUntil === undefined) return within(refetch, this.#source.joinLimitMs).then(() => this.#load(alg, kid));
+        }
+        const keys = imported(this.#source, this.#keys, alg, kid);
+        if (Array.isArray(keys) && keys.length > 0) return keys;
+      }
     }
     return this.#load(alg, kid);
   }
 
+  /** One background refetch past the max age, unless a fetch is in flight; resolves when it settles, never rejects. */
+  #ahead() {
+    const flight = this.#flight;
+    if (flight !== undefined && Date.now() - flight.startedAt <= this.#source.joinLimitMs) return flight.settled;
+    this.#start(true, true);
+    const { settled } = this.#flight;
+    handOver(this.#waitUntil, settled);
+    return settled;
+  }
+
   async #load(alg, kid) {
     const source = this.#source;
-    if (source.due(Date.now())) {
+    const usable = () => this.#loaded && source.window(Date.now()) !== MISSING;
+    if (!usable()) {
+      const kept = this.#refetchError;
       try {
         await this.#reload(true);
       } catch (e) {
-        if (!this.#loaded) throw e;
+        // Keys older than maxStaleSeconds are not used, however long the issuer is down.
+        if (!usable()) throw withCause(e, kept);
       }
     }
     let keys = await imported(source, this.#keys, alg, kid);
     // An unknown key: join a fetch in flight, or start one once per cooldown;
     // never from the store, whose copy may be the one without the key. A
     // joined flight that only read the store records no fetch: then fetch.
+    let failed;
     for (let i = 0; i < 2 && keys.length === 0 && (this.#flight !== undefined || source.mayRefetch(Date.now())); i++) {
-      await this.#reload(false);
+      try {
+        await this.#reload(false);
+      } catch (e) {
+        failed = e;
+        break;
+      }
       keys = await imported(source, this.#keys, alg, kid);
     }
-    if (keys.length === 0) throw source.noKey(alg, kid, false);
+    if (keys.length === 0) {
+      const error = source.noKey(alg, kid, false);
+      // The issuer is down: the key may be one it published since.
+      const cause = failed ?? this.#refetchError;
+      if (cause !== undefined) error.cause = cause;
+      throw error;
+    }
     return keys;
   }
 
-  #start(useStore) {
+  #start(useStore, background = false) {
     const id = ++this.#flights;
     const settle = () => {
       if (this.#flight?.id === id) this.#flight = undefined;
     };
-    const promise = this.#fetch(useStore).then(
+    // A background refetch starts after the caller has its keys.
+    const fetched = background ? afterThisTask().then(() => this.#fetch(useStore)) : this.#fetch(useStore);
+    const promise = fetched.then(
       () => {
         settle();
         this.#keys.clear();
         this.#loaded = true;
+        this.#refetchError = undefined;
       },
       (error) => {
         settle();
+        this.#failed(error);
         throw error;
       },
     );
-    this.#flight = { id, promise };
+    this.#flight = { id, promise, startedAt: Date.now(), settled: promise.then(noop, noop) };
     return promise;
+  }
+
+  /**
+   * A fetch failed: the core schedules the next background attempt. With
+   * keys in hand, it was a refetch: its error is kept, for the `cause` of
+   * a later failure, and reported.
+   */
+  #failed(error) {
+    this.#source.failed(Date.now(), String(error?.code ?? ""));
+    if (!this.#loaded) return;
+    this.#refetchError = error;
+    report(this.#onRefreshError, error);
   }
 
   /** The shared copy (with `useStore`), else discovery (once), then the key set, each within `timeoutMs`, through http.js; then shared. */
@@ -352,6 +416,9 @@ export async function verifyJwt(token, options) {
 /** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case), spaces, a b64token. */
 const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i;
 
+/** The schemes this resource server takes, however the rest of the header reads. */
+const OUR_SCHEME = /^(Bearer|DPoP)(?: |$)/i;
+
 /** What `error_description` says for each failure: fixed texts, so a response never echoes the token or the server's configuration. */
 const DESCRIPTIONS = {
   ERR_INVALID_JWT: "the access token is not a well-formed JWT",
@@ -364,12 +431,17 @@ const DESCRIPTIONS = {
 
 /**
  * Checks the bearer token of a fetch API `Request` (RFC 6750 §2.1) with
- * `verifyJwt`, then the realm roles, client roles and scopes the options
- * require (all of them). Resolves to `{ ok: true, header, payload, token }`
- * or `{ ok: false, status, response }`, `response` a ready `Response`: 401
- * (`invalid_token`, or no error code when the request carried no token,
- * RFC 6750 §3.1), 400 `invalid_request` for a malformed Authorization
- * header, 403 `insufficient_scope`, 503 when the key set can't be fetched.
+ * `verifyJwt` (or, with `introspection`, by asking the authorization
+ * server, RFC 7662), then the realm roles, client roles and scopes the
+ * options require (all of them). Resolves to `{ ok: true, header, payload,
+ * token }` (and `active`, the introspection answer, for an introspected
+ * token) or `{ ok: false, status, response }`, `response` a ready
+ * `Response`: 401 (`invalid_token`, or no error code when the request
+ * carried no token or another scheme's credentials, RFC 6750 §3.1), 400
+ * `invalid_request` for a malformed Bearer or DPoP header (the error in
+ * `WWW-Authenticate` too, §3), 403 `insufficient_scope`, 503 (with the
+ * error as `cause`) when the key set can't be fetched or the token can't
+ * be introspected.
  * `realm` (optional) names the protection space in the challenge.
  * Bad options reject with ERR_INVALID_OPTIONS.
  */
@@ -380,24 +452,31 @@ export async function authorizeRequest(request, options) {
     throw verifyError(OPTIONS, "realm must be a string without quotes, backslashes or control characters");
   }
   const dpopOptions = proofOptions(options?.dpop);
+  const introspector = introspectorFor(options);
   const authorization = request?.headers?.get?.("authorization");
-  if (authorization == null) return refusal(realm)(401);
+  // RFC 6750 §3.1: a request without credentials, or with another scheme's, gets the bare challenge.
+  const scheme = authorization == null ? null : OUR_SCHEME.exec(authorization);
+  if (scheme === null) return refusal(realm)(401);
   const match = AUTHORIZATION.exec(authorization);
-  if (match === null) return refusal(realm)(400, "invalid_request", "the Authorization header is not `Bearer <token>` or `DPoP <token>`");
+  if (match === null) return refusal(realm, scheme[1].toLowerCase() === "dpop")(400, "invalid_request", "the Authorization header is not `Bearer <token>` or `DPoP <token>`");
   const dpop = match[1].toLowerCase() === "dpop";
   // A refusal answers in the scheme the request used (RFC 9449 §7.1).
   const deny = refusal(realm, dpop);
   const token = match[2];
   let verified;
   try {
-    verified = await verifyJwt(token, options);
+    verified = await (introspector === undefined ? verifyJwt(token, options) : checkToken(token, options, introspector));
   } catch (e) {
     if (e?.code === "ERR_INVALID_OPTIONS" || e?.name !== "ClientCredentialsError") throw e;
     // The claim's name is the core's (iss, aud, ...), never the token's text.
     const description = e.code === "ERR_JWT_CLAIM" ? `the access token's ${e.claim} is not accepted` : DESCRIPTIONS[e.code];
-    if (description === undefined) return deny(503, "temporarily_unavailable", "the issuer's keys could not be fetched");
+    if (description === undefined) {
+      const refused = deny(503, "temporarily_unavailable", introspectionFailures.has(e) ? "the token could not be introspected" : "the issuer's keys could not be fetched");
+      return { ...refused, cause: e };
+    }
     return deny(401, "invalid_token", description);
   }
+  if (verified === null) return deny(401, "invalid_token", "the access token is not active");
   const { payload } = verified;
   // RFC 9449 §7.1: a token bound to a key (cnf.jkt) is accepted only as DPoP, with a proof by that key;
   // an unbound one only as Bearer, so a downgrade either way is refused.
@@ -416,7 +495,25 @@ export async function authorizeRequest(request, options) {
     if (!has(clientRoles(payload, client), roles)) return deny(403, "insufficient_scope", "a required client role is missing");
   }
   if (!has(scopes(payload), wanted.scopes)) return deny(403, "insufficient_scope", "a required scope is missing", wanted.scopes.join(" "));
-  return { ok: true, header: verified.header, payload, token };
+  const granted = { ok: true, header: verified.header, payload, token };
+  if (verified.active !== undefined) granted.active = verified.active;
+  return granted;
+}
+
+/**
+ * With the `introspection` option: the authorization server's word on a
+ * token that is not a JWT (the core could not read it as one), or on every
+ * token with `always`; else `verifyJwt`. Null for a token it calls inactive.
+ */
+async function checkToken(token, options, introspector) {
+  if (!introspector.always) {
+    try {
+      return await verifyJwt(token, options);
+    } catch (e) {
+      if (e?.code !== "ERR_INVALID_JWT") throw e;
+    }
+  }
+  return introspect(introspector, token, verifierFor(options), nowMs(options));
 }
 
 /** The proofs accepted lately in this isolate (made on first use, once the wasm is ready), so a replayed one is refused. */
@@ -493,7 +590,7 @@ const refusal = (realm, dpop) => (status, error, description, scope, extra) => {
   const scheme = dpop ? "DPoP" : "Bearer";
   const challenge = params.length ? `${scheme} ${params.join(", ")}` : scheme;
   const headers = { "content-type": "application/json", "cache-control": "no-store" };
-  if (status === 401 || status === 403) headers["www-authenticate"] = challenge;
+  if (status < 500) headers["www-authenticate"] = challenge;
   Object.assign(headers, extra);
   const body = error === undefined ? "{}" : JSON.stringify({ error, error_description: description });
   return { ok: false, status, response: new Response(body, { status, headers }) };

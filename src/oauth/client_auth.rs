@@ -1,6 +1,7 @@
 //! Client authentication at the token endpoint (RFC 6749 §2.3.1), as a
 //! strategy the caller picks, in the manner of oauth4webapi.
 
+use super::assertion;
 use crate::error::Error;
 use crate::form;
 use crate::secret::Secret;
@@ -135,6 +136,36 @@ impl Credentials {
             basic_encoding: encoding,
             ..self
         })
+    }
+
+    /// Puts the client's authentication where `auth` says, for any request
+    /// to the authorization server (the token endpoint, RFC 6749 §2.3.1;
+    /// the introspection endpoint, RFC 7662 §2.1): returns the
+    /// `Authorization` header for Basic, else adds form parameters to
+    /// `pairs`. For a JWT method the form ends with an empty
+    /// `client_assertion` (RFC 7523 §2.2 puts it last), to which the caller
+    /// appends the signed JWT, which needs no form encoding (base64url and
+    /// dots); `client_id` too, which RFC 7521 §4.2 allows and Keycloak uses
+    /// to find the client before reading the JWT.
+    pub fn authenticate<'a>(
+        &'a self,
+        auth: ClientAuth,
+        pairs: &mut Vec<(&'a str, &'a str)>,
+    ) -> Option<Secret> {
+        match auth {
+            ClientAuth::Basic => Some(self.basic_header()),
+            ClientAuth::Post => {
+                pairs.push(("client_id", &self.client_id));
+                pairs.push(("client_secret", self.client_secret.expose()));
+                None
+            }
+            ClientAuth::PrivateKeyJwt | ClientAuth::SecretJwt => {
+                pairs.push(("client_id", &self.client_id));
+                pairs.push(("client_assertion_type", assertion::ASSERTION_TYPE));
+                pairs.push(("client_assertion", ""));
+                None
+            }
+        }
     }
 
     /// The `Authorization` header value for [`ClientAuth::Basic`], each part

@@ -1,6 +1,5 @@
 //! The token request (RFC 6749 §4.4.2).
 
-use super::assertion;
 use super::client_auth::{ClientAuth, Credentials};
 use super::endpoint::Endpoint;
 use crate::error::Error;
@@ -77,16 +76,48 @@ impl TokenRequest {
         extra: Vec<(String, String)>,
         timeout_ms: Option<f64>,
     ) -> Result<Self, Error> {
+        let mut request = Self::bare(endpoint, credentials, auth, timeout_ms)?;
+        request.add_parameters(scopes, audience, resources, extra)?;
+        Ok(request)
+    }
+
+    /// The client and its endpoint alone, with no scope, audience,
+    /// resources or extra parameters: what an introspection request
+    /// ([`super::introspection::request`]) uses of a token request. Apart
+    /// from [`TokenRequest::new`], so a build that only introspects does not
+    /// carry the validation of parameters it never sends.
+    pub fn bare(
+        endpoint: Endpoint,
+        credentials: Credentials,
+        auth: ClientAuth,
+        timeout_ms: Option<f64>,
+    ) -> Result<Self, Error> {
         Ok(TokenRequest {
             endpoint,
             credentials,
             auth,
-            scope: join_scopes(scopes)?,
-            audience: audience.filter(|a| !a.is_empty()),
-            resources: check_resources(resources)?,
-            extra: check_extra(extra)?,
+            scope: None,
+            audience: None,
+            resources: Vec::new(),
+            extra: Vec::new(),
             timeout_ms: check_timeout(timeout_ms)?,
         })
+    }
+
+    /// Validates and sets the token request's own parameters: the scope
+    /// list, audience, resource indicators and extra parameters.
+    pub fn add_parameters(
+        &mut self,
+        scopes: Vec<String>,
+        audience: Option<String>,
+        resources: Vec<String>,
+        extra: Vec<(String, String)>,
+    ) -> Result<(), Error> {
+        self.scope = join_scopes(scopes)?;
+        self.audience = audience.filter(|a| !a.is_empty());
+        self.resources = check_resources(resources)?;
+        self.extra = check_extra(extra)?;
+        Ok(())
     }
 
     /// Builds the HTTP request: `grant_type=client_credentials`, the scope,
@@ -107,24 +138,7 @@ impl TokenRequest {
         for (name, value) in &self.extra {
             pairs.push((name, value));
         }
-        let authorization = match self.auth {
-            ClientAuth::Basic => Some(self.credentials.basic_header()),
-            ClientAuth::Post => {
-                pairs.push(("client_id", &self.credentials.client_id));
-                pairs.push(("client_secret", self.credentials.client_secret.expose()));
-                None
-            }
-            // RFC 7523 §2.2: the assertion goes last and empty; the caller
-            // appends the signed JWT, which needs no form encoding (base64url
-            // and dots). `client_id` too, which RFC 7521 §4.2 allows and
-            // Keycloak uses to find the client before reading the JWT.
-            ClientAuth::PrivateKeyJwt | ClientAuth::SecretJwt => {
-                pairs.push(("client_id", &self.credentials.client_id));
-                pairs.push(("client_assertion_type", assertion::ASSERTION_TYPE));
-                pairs.push(("client_assertion", ""));
-                None
-            }
-        };
+        let authorization = self.credentials.authenticate(self.auth, &mut pairs);
         HttpRequest {
             url: self.endpoint.href.clone(),
             authorization,

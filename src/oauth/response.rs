@@ -80,45 +80,9 @@ pub fn parse_token_response_with(
     secrets: &[&str],
     dpop: bool,
 ) -> Result<Token, Error> {
-    if res.opaque_redirect || (300..400).contains(&res.status) {
-        let to = res
-            .location
-            .as_deref()
-            .map(|l| format!(" to {}", quote(l, secrets)))
-            .unwrap_or_default();
-        return Err(Error::response(format!(
-            "the token endpoint redirected (HTTP {}){to}; redirects are not followed because they would carry the client credentials elsewhere; set tokenUrl to the final URL",
-            res.status
-        )));
-    }
-    let success = (200..300).contains(&res.status);
+    refusal(res, secrets, "token endpoint", "tokenUrl")?;
     let text = core::str::from_utf8(&res.body);
     let members = text.as_ref().ok().map(|t| json::parse_object(t));
-
-    if !success {
-        // A refusal may still carry tokens (a proxy rewriting the status, a
-        // server answering 500 after issuing one): they are secrets too.
-        let tokens = match &members {
-            Some(Ok(members)) => token_values(members),
-            _ => Vec::new(),
-        };
-        let secrets: Vec<&str> = secrets
-            .iter()
-            .copied()
-            .chain(tokens.iter().map(|t| t.as_ref()))
-            .collect();
-        if let Some(Ok(members)) = &members {
-            if let Some(error) = find(members, "error").and_then(|m| m.as_str()) {
-                return Err(oauth_error(res, error.as_ref(), members, &secrets));
-            }
-        }
-        let body = String::from_utf8_lossy(&res.body);
-        return Err(Error::Http {
-            status: res.status,
-            body: quote(&body, &secrets),
-            hints: redact_hints(&res.hints, &secrets),
-        });
-    }
 
     // From here the body may hold a token: never quote it in an error.
     let text = text.map_err(|_| {
@@ -201,6 +165,55 @@ pub fn parse_token_response_with(
         expires_at_ms: expires_in.map(|s| now_ms + (s as f64) * 1000.0),
         scope,
         raw_json: Secret::new(text),
+    })
+}
+
+/// The error for an answer that is not a 2xx from `endpoint` (named for
+/// the message, with `option`, the option that sets its URL): a redirect,
+/// which is not followed since it would carry the client credentials
+/// elsewhere; an OAuth error body (RFC 6749 §5.2, RFC 7662 §2.3); or any
+/// other status. `Ok` for a 2xx. Server text is quoted without `secrets`.
+pub(super) fn refusal(
+    res: &HttpResponse,
+    secrets: &[&str],
+    endpoint: &str,
+    option: &str,
+) -> Result<(), Error> {
+    if res.opaque_redirect || (300..400).contains(&res.status) {
+        let to = res
+            .location
+            .as_deref()
+            .map(|l| format!(" to {}", quote(l, secrets)))
+            .unwrap_or_default();
+        return Err(Error::response(format!(
+            "the {endpoint} redirected (HTTP {}){to}; redirects are not followed because they would carry the client credentials elsewhere; set {option} to the final URL",
+            res.status
+        )));
+    }
+    if (200..300).contains(&res.status) {
+        return Ok(());
+    }
+    let members = core::str::from_utf8(&res.body)
+        .ok()
+        .and_then(|t| json::parse_object(t).ok());
+    // A refusal may still carry tokens (a proxy rewriting the status, a
+    // server answering 500 after issuing one): they are secrets too.
+    let tokens = members.as_deref().map(token_values).unwrap_or_default();
+    let secrets: Vec<&str> = secrets
+        .iter()
+        .copied()
+        .chain(tokens.iter().map(|t| t.as_ref()))
+        .collect();
+    if let Some(members) = &members {
+        if let Some(error) = find(members, "error").and_then(|m| m.as_str()) {
+            return Err(oauth_error(res, error.as_ref(), members, &secrets));
+        }
+    }
+    let body = String::from_utf8_lossy(&res.body);
+    Err(Error::Http {
+        status: res.status,
+        body: quote(&body, &secrets),
+        hints: redact_hints(&res.hints, &secrets),
     })
 }
 

@@ -1,38 +1,16 @@
-//! The client's options (`fetchClientCredentialsToken`, `TokenClient`),
-//! read and validated into a [`ClientConfig`] for a
-//! [`crate::wasm::session::Session`].
+//! The client's options (`fetchClientCredentialsToken`, `TokenClient`,
+//! `introspectToken`), read and validated into a [`ClientConfig`] for a
+//! [`crate::wasm::session::Session`] or an
+//! [`crate::wasm::introspector::Introspector`].
 
 use crate::error::Error;
-use crate::json;
 use crate::json::Kind;
 use crate::jwk::Alg;
 use crate::oauth::assertion;
-use crate::oauth::{discovery, BasicEncoding, ClientAuth, Credentials, Token, TokenRequest};
+use crate::oauth::{discovery, BasicEncoding, ClientAuth, Credentials, TokenRequest};
 use crate::secret::Secret;
-use crate::wasm::exports::{parse_url, string_value, Options};
-use crate::wasm::host;
-use wasm_bindgen::prelude::*;
+use crate::wasm::exports::{parse_url, Options};
 use web_sys::AbortSignal;
-
-/// Every option name, for [`host::options_json`], which reads exactly these.
-const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
-
-thread_local! {
-    /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
-    /// wasm memory for every options object.
-    static NAMES: JsValue = JsValue::from_str(OPTION_NAMES);
-}
-
-/// The client's options object, read in one crossing.
-pub(crate) fn client_options(v: &JsValue) -> Result<Options<'_>, Error> {
-    NAMES.with(|names| {
-        Options::read(
-            v,
-            names,
-            "fetchClientCredentialsToken expects an options object ({ tokenUrl, clientId, clientSecret, ... })",
-        )
-    })
-}
 
 /// Validated options, for a [`crate::wasm::session::Session`].
 pub(crate) struct ClientConfig {
@@ -110,20 +88,74 @@ impl KeyOptions {
     }
 }
 
+/// Which endpoint of the authorization server a [`ClientConfig`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// The token endpoint (RFC 6749 §3.2): `tokenUrl`. (Unused in the
+    /// `/verify` build, which introspects but requests no tokens.)
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    Token,
+    /// The introspection endpoint (RFC 7662 §2): `introspectionEndpoint`.
+    /// (Unused in the `/client` build, which requests tokens only.)
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
+    Introspection,
+}
+
+impl Purpose {
+    /// The option that names the endpoint.
+    pub(crate) fn option(self) -> &'static str {
+        match self {
+            Purpose::Token => "tokenUrl",
+            Purpose::Introspection => "introspectionEndpoint",
+        }
+    }
+
+    /// What to say when both the endpoint and `issuer` are given, and when
+    /// neither is: fixed texts, cheaper in wasm than formatting.
+    fn texts(self) -> [&'static str; 2] {
+        match self {
+            Purpose::Token => [
+                "pass either tokenUrl or issuer, not both",
+                "tokenUrl is required (or issuer, to find the token endpoint by discovery)",
+            ],
+            Purpose::Introspection => [
+                "pass either introspectionEndpoint or issuer, not both",
+                "introspectionEndpoint is required (or issuer, to find the introspection endpoint by discovery)",
+            ],
+        }
+    }
+
+    /// How errors name the discovered endpoint's URL.
+    pub(crate) fn metadata_name(self) -> &'static str {
+        match self {
+            Purpose::Token => "the metadata's token_endpoint",
+            Purpose::Introspection => "the metadata's introspection_endpoint",
+        }
+    }
+
+    /// The endpoint's member in the server's metadata (RFC 8414 §2).
+    pub(crate) fn metadata_member(self) -> &'static str {
+        match self {
+            Purpose::Token => "token_endpoint",
+            Purpose::Introspection => "introspection_endpoint",
+        }
+    }
+}
+
 impl ClientConfig {
-    pub(crate) fn read(options: &Options) -> Result<Self, Error> {
+    /// Reads the options every request to the authorization server takes,
+    /// for `purpose`: the endpoint (or `issuer`), the client and its
+    /// authentication, the timeout. The request is [`TokenRequest::bare`];
+    /// a Session adds the token request's own parameters, so a build that
+    /// only introspects does not carry their validation.
+    pub(crate) fn read(options: &Options, purpose: Purpose) -> Result<Self, Error> {
         let allow_insecure_http = options.bool("allowInsecureHttp")?;
-        let (endpoint, issuer) = match (options.string("tokenUrl")?, options.string("issuer")?) {
-            (Some(_), Some(_)) => {
-                return Err(Error::options("pass either tokenUrl or issuer, not both"))
-            }
-            (None, None) => {
-                return Err(Error::options(
-                    "tokenUrl is required (or issuer, to find the token endpoint by discovery)",
-                ))
-            }
+        let option = purpose.option();
+        let (endpoint, issuer) = match (options.string(option)?, options.string("issuer")?) {
+            (Some(_), Some(_)) => return Err(Error::options(purpose.texts()[0])),
+            (None, None) => return Err(Error::options(purpose.texts()[1])),
             (Some(url), None) => (
-                parse_url("tokenUrl", &url)?.check("tokenUrl", allow_insecure_http)?,
+                parse_url(option, &url)?.check(option, allow_insecure_http)?,
                 None,
             ),
             (None, Some(issuer)) => {
@@ -168,16 +200,8 @@ impl ClientConfig {
             Some(name) => credentials.with_basic_encoding(BasicEncoding::from_name(&name)?)?,
             None => credentials,
         };
-        let request = TokenRequest::new(
-            endpoint,
-            credentials,
-            auth,
-            options.strings("scope")?,
-            options.string("audience")?,
-            options.strings("resource")?,
-            options.params("extraParams")?,
-            options.number("timeoutMs")?,
-        )?;
+        let request =
+            TokenRequest::bare(endpoint, credentials, auth, options.number("timeoutMs")?)?;
         let keys = KeyOptions::read(options, auth)?;
         options.check_fetch()?;
         Ok(ClientConfig {
@@ -190,49 +214,10 @@ impl ClientConfig {
     }
 }
 
-pub(crate) fn token_to_js(token: &Token) -> JsValue {
-    host::token_result(
-        token.access_token.expose(),
-        &token.token_type,
-        token.expires_in.map(|s| s as f64),
-        token.expires_at_ms,
-        token.scope.clone(),
-        token.raw_json.expose(),
-    )
-}
-
 /// The reads only the client's options need.
 impl Options<'_> {
     pub(crate) fn required_string(&self, name: &str) -> Result<String, Error> {
         self.string(name)?
             .ok_or_else(|| Error::options(format!("{name} is required")))
-    }
-
-    /// A plain object of string (or number, or boolean) values, in order.
-    pub(crate) fn params(&self, name: &str) -> Result<Vec<(String, String)>, Error> {
-        let wrong = || Error::options(format!("{name} must be an object of string values"));
-        let raw = match self.get(name) {
-            None => return Ok(Vec::new()),
-            Some((Kind::Object, raw)) => raw,
-            Some(_) => return Err(wrong()),
-        };
-        json::parse_object(raw)
-            .map_err(|_| wrong())?
-            .into_iter()
-            .map(|m| {
-                let value = match m.kind {
-                    Kind::String => string_value(m.raw).ok_or_else(wrong)?,
-                    // JSON writes numbers and booleans as JavaScript's String() does.
-                    Kind::Number | Kind::Bool => m.raw.to_owned(),
-                    _ => {
-                        return Err(Error::options(format!(
-                            "{name}.{} must be a string, number or boolean",
-                            m.name
-                        )))
-                    }
-                };
-                Ok((m.name.into_owned(), value))
-            })
-            .collect()
     }
 }

@@ -248,6 +248,24 @@ pub(crate) fn on_store_error_shape(reader: &Options) -> Option<bool> {
     (!on_error.is_undefined() && !on_error.is_null()).then(|| on_error.is_function())
 }
 
+/// An option that must be a function when given (null counts as absent).
+pub(crate) fn check_function(reader: &Options, name: &str, what: &str) -> Result<(), Error> {
+    let value = reader.value(name);
+    if value.is_undefined() || value.is_null() || value.is_function() {
+        Ok(())
+    } else {
+        Err(Error::options(format!("{name} must be a function: {what}")))
+    }
+}
+
+/// A number in `[0, 1)` from `crypto.getRandomValues`, for the backoff's
+/// jitter.
+pub(crate) fn random() -> f64 {
+    let mut bytes = [0; 4];
+    crate::wasm::host::random_bytes(&mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / 4_294_967_296.0
+}
+
 /// Errors that `src/js/http.js` meets, built here so that every message and
 /// code comes from [`Error`]: `kind` 0 network (`detail` is what the
 /// runtime said), 1 timeout (`limit` ms), 2 aborted, 3 a body over `limit`

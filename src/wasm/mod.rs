@@ -13,6 +13,12 @@
 //! - [`session`] and [`client_config`]: a configured client that hands each
 //!   HTTP request to JavaScript (`src/js/client.js`) and reads each response
 //!   (sans-I/O), and its validated options.
+//! - [`server_client`]: what a session and an introspector share as clients
+//!   of the authorization server (discovery, client authentication,
+//!   redaction).
+//! - [`introspector`]: token introspection (RFC 7662), for
+//!   `src/js/introspection.js`; in `/verify` and `.` (the `introspection`
+//!   feature), without the token client.
 //! - [`verifier`]: `verifyJwt`'s checks and a `JwksClient`'s key set, for
 //!   `src/js/verify.js`.
 
@@ -22,10 +28,15 @@ mod host;
 #[cfg(any(feature = "verify", feature = "client"))]
 pub mod exports;
 
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "introspection"))]
 pub mod client_config;
+#[cfg(any(feature = "client", feature = "introspection"))]
+pub mod server_client;
 #[cfg(feature = "client")]
 pub mod session;
+
+#[cfg(feature = "introspection")]
+pub mod introspector;
 
 #[cfg(feature = "verify")]
 pub mod verifier;

@@ -14,51 +14,58 @@
 //! validation, discovery, form encoding, client authentication, response
 //! parsing, redaction, and whether the cached token is fresh.
 
-use crate::cache::{Entry, TokenCache, DEFAULT_SKEW_SECONDS};
+use crate::backoff::Failure;
+use crate::cache::{Entry, TokenCache, Window, DEFAULT_MIN_VALIDITY_SECONDS, DEFAULT_SKEW_SECONDS};
 use crate::dpop::{self, ProofRequest, PublicJwk};
 use crate::error::{ClientHint, Error, ResponseHints};
-use crate::oauth::assertion::{self, JTI_BYTES};
+use crate::json::{self, Kind};
+use crate::oauth::assertion;
 use crate::oauth::{
-    discovery, parse_token_response, parse_token_response_with, ClientAuth, HttpResponse,
-    TokenRequest,
+    parse_token_response, parse_token_response_with, ClientAuth, HttpResponse, Token,
 };
 use crate::store::{self, StoreOptions};
-use crate::wasm::client_config::{client_options, token_to_js, ClientConfig};
+use crate::wasm::client_config::{ClientConfig, Purpose};
 use crate::wasm::decode::to_js;
-use crate::wasm::exports::{on_store_error_shape, store_shape, Options};
+use crate::wasm::exports::{
+    check_function, on_store_error_shape, random, store_shape, string_value, Options,
+};
+use crate::wasm::host;
+use crate::wasm::server_client::{jti, response, seconds, server_client_methods, ServerClient};
 use wasm_bindgen::prelude::*;
-use web_sys::AbortSignal;
+
+/// Every option name, for [`host::options_json`], which reads exactly these.
+const OPTION_NAMES: &str = "tokenUrl,issuer,clientId,clientSecret,scope,authMethod,audience,resource,extraParams,timeoutMs,allowInsecureHttp,refreshSkewSeconds,minValiditySeconds,storeSecret,storeTimeoutMs,basicEncoding,signingAlg,keyId,assertionAudience,dpop";
+
+thread_local! {
+    /// [`OPTION_NAMES`] as a JS string, made once rather than copied out of
+    /// wasm memory for every options object.
+    static NAMES: JsValue = JsValue::from_str(OPTION_NAMES);
+}
+
+/// The client's options object, read in one crossing.
+pub(crate) fn client_options(v: &JsValue) -> Result<Options<'_>, Error> {
+    NAMES.with(|names| {
+        Options::read(
+            v,
+            names,
+            "fetchClientCredentialsToken expects an options object ({ tokenUrl, clientId, clientSecret, ... })",
+        )
+    })
+}
 
 /// Validated options, the discovered endpoint and the cache. See the
 /// module docs.
 #[wasm_bindgen(skip_typescript)]
 pub struct Session {
-    config: ClientConfig,
-    /// With `issuer`, the token request once discovery found its endpoint
-    /// (see [`Session::request`]). A failed discovery leaves it unknown, so
-    /// the next request tries again.
-    discovered: Option<TokenRequest>,
-    /// What a response must not echo ([`TokenRequest::secrets`]), made
-    /// once for the session's first response, not again for each.
-    secrets: Option<[String; 3]>,
+    /// The options, the discovered token endpoint, the client assertion.
+    client: ServerClient,
     cache: TokenCache,
-    /// The client assertion's JWS header, once `src/js/signing.js` has
-    /// imported the key and said its algorithm (see [`Session::use_keys`]).
-    assertion_header: Option<String>,
     /// The DPoP key's proof header and the servers' latest nonces.
     dpop: Option<Dpop>,
-    /// The latest signed JWTs ([`Session::compact`]), each followed by its
-    /// signing input: a careless server may echo an assertion, which must
-    /// not reach an error any more than the secret.
-    signed: Vec<String>,
     /// With the `store` option: its timeout and the token's identity
     /// ([`store::identity`]).
     shared: Option<(u32, String)>,
 }
-
-/// How many signed JWTs a session remembers to redact: a token request's
-/// assertion and proof, and its retry's.
-const SIGNED_KEPT: usize = 4;
 
 /// What every DPoP proof of a session shares.
 struct Dpop {
@@ -73,16 +80,26 @@ struct Dpop {
 #[wasm_bindgen]
 impl Session {
     /// Reads and validates `options`; `cached` also reads
-    /// `refreshSkewSeconds`, which only `TokenClient` takes.
+    /// `refreshSkewSeconds`, `minValiditySeconds`, `onRefreshError` and
+    /// `waitUntil`, which only `TokenClient` takes.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, cached: bool) -> Result<Session, JsValue> {
         let reader = client_options(&options).map_err(to_js)?;
-        let skew = if cached {
-            skew_seconds(reader.number("refreshSkewSeconds").map_err(to_js)?).map_err(to_js)?
+        let (skew, min_validity) = if cached {
+            cache_options(&reader).map_err(to_js)?
         } else {
-            DEFAULT_SKEW_SECONDS
+            (DEFAULT_SKEW_SECONDS, DEFAULT_MIN_VALIDITY_SECONDS)
         };
-        let config = ClientConfig::read(&reader).map_err(to_js)?;
+        let mut config = ClientConfig::read(&reader, Purpose::Token).map_err(to_js)?;
+        config
+            .request
+            .add_parameters(
+                reader.strings("scope").map_err(to_js)?,
+                reader.string("audience").map_err(to_js)?,
+                reader.strings("resource").map_err(to_js)?,
+                reader.params("extraParams").map_err(to_js)?,
+            )
+            .map_err(to_js)?;
         if config.keys.dpop && !cached && reader.bool("dpop").unwrap_or(false) {
             return Err(to_js(Error::options(
                 "dpop: true makes a key pair that only a TokenClient keeps, and a DPoP token is useless without it; use a TokenClient, or pass dpop: { privateKey, publicKey } and keep the pair",
@@ -104,13 +121,9 @@ impl Session {
             )));
         }
         Ok(Session {
-            config,
-            discovered: None,
-            secrets: None,
-            cache: TokenCache::new(skew),
-            assertion_header: None,
+            client: ServerClient::new(config, Purpose::Token),
+            cache: TokenCache::with_min_validity(skew, min_validity),
             dpop: None,
-            signed: Vec::new(),
             shared,
         })
     }
@@ -174,36 +187,6 @@ impl Session {
         Some(token_to_js(&token))
     }
 
-    /// Whether `src/js/signing.js` must import keys before the first request:
-    /// one getter, cheaper than the two below, for the common case of none.
-    #[wasm_bindgen(getter, js_name = needsKeys)]
-    pub fn needs_keys(&self) -> bool {
-        self.config.request.auth.is_jwt() || self.config.keys.dpop
-    }
-
-    /// The method `src/js/signing.js` imports a key for: `private_key_jwt`
-    /// (the `privateKey` option), `client_secret_jwt` (the secret as an
-    /// HMAC key), or undefined.
-    #[wasm_bindgen(getter, js_name = assertionMethod)]
-    pub fn assertion_method(&self) -> Option<String> {
-        let auth = self.config.request.auth;
-        auth.is_jwt().then(|| auth.name().to_owned())
-    }
-
-    /// The `signingAlg` asked for, checked against the method; undefined
-    /// for `private_key_jwt` without one (the key's usual algorithm).
-    #[wasm_bindgen(getter, js_name = assertionAlg)]
-    pub fn assertion_alg(&self) -> Option<String> {
-        self.config.keys.alg.map(|a| a.name().to_owned())
-    }
-
-    /// Whether requests carry DPoP proofs, so `src/js/signing.js` must
-    /// provide a key pair.
-    #[wasm_bindgen(getter)]
-    pub fn dpop(&self) -> bool {
-        self.config.keys.dpop
-    }
-
     /// What `src/js/signing.js` imported: the assertion key's algorithm and
     /// the JWK's `kid`, and the DPoP key's algorithm and public JWK (JSON).
     /// Builds the headers every assertion and proof of this session share.
@@ -215,19 +198,11 @@ impl Session {
         dpop_alg: Option<String>,
         dpop_jwk: Option<String>,
     ) -> Result<(), JsValue> {
-        let auth = self.config.request.auth;
-        let header = match assertion_alg {
-            Some(name) if auth.is_jwt() => {
-                let alg = assertion::signing_alg(Some(&name), auth == ClientAuth::SecretJwt)
-                    .map_err(to_js)?
-                    .ok_or_else(|| to_js(Error::options("signingAlg is missing")))?;
-                let kid = self.config.keys.key_id.as_deref().or(jwk_kid.as_deref());
-                Some(assertion::header(alg, kid))
-            }
-            _ => None,
-        };
+        self.client
+            .use_assertion_key(assertion_alg, jwk_kid)
+            .map_err(to_js)?;
         let dpop = match (dpop_alg, dpop_jwk) {
-            (Some(alg), Some(jwk)) if self.config.keys.dpop => {
+            (Some(alg), Some(jwk)) if self.client.config.keys.dpop => {
                 let alg = assertion::signing_alg(Some(&alg), false)
                     .map_err(to_js)?
                     .ok_or_else(|| to_js(Error::options("the DPoP key's algorithm is missing")))?;
@@ -240,87 +215,8 @@ impl Session {
             }
             _ => None,
         };
-        self.assertion_header = header;
         self.dpop = dpop;
         Ok(())
-    }
-
-    /// The caller's `AbortSignal`, if any.
-    #[wasm_bindgen(getter)]
-    pub fn signal(&self) -> Option<AbortSignal> {
-        self.config.signal.clone()
-    }
-
-    /// The limit for each HTTP exchange, in milliseconds.
-    #[wasm_bindgen(getter, js_name = timeoutMs)]
-    pub fn timeout_ms(&self) -> u32 {
-        self.config.request.timeout_ms
-    }
-
-    /// How long a caller waits for a token request someone else started
-    /// before it makes its own: discovery and the token request, each
-    /// within `timeoutMs`, plus a second. Past that, the request belongs to
-    /// a context that is gone, such as a finished Workers request, whose
-    /// promises never settle for anyone else (jose #355).
-    #[wasm_bindgen(getter, js_name = joinLimitMs)]
-    pub fn join_limit_ms(&self) -> u32 {
-        let limit = self
-            .config
-            .request
-            .timeout_ms
-            .saturating_mul(2)
-            .saturating_add(1000);
-        limit.min(i32::MAX as u32)
-    }
-
-    /// The `index`th metadata URL to try, while the token endpoint is not
-    /// known; `undefined` when it is.
-    #[wasm_bindgen(js_name = metadataUrl)]
-    pub fn metadata_url(&self, index: usize) -> Option<String> {
-        if self.request().is_some() {
-            return None;
-        }
-        let issuer = self.config.issuer.as_deref()?;
-        discovery::metadata_urls(issuer).into_iter().nth(index)
-    }
-
-    /// Reads the answer to [`Session::metadata_url`]`(index)`: true when it
-    /// named the token endpoint, false to try the next URL. Past the last
-    /// URL, "not found" is an `ERR_HTTP` 404.
-    pub fn discovered(
-        &mut self,
-        index: usize,
-        status: u16,
-        meta: &str,
-        body: &[u8],
-    ) -> Result<bool, JsValue> {
-        let issuer = self.config.issuer.as_deref().unwrap_or_default();
-        let response = response(status, meta, body);
-        let found = discovery::parse_metadata(&response, issuer).map_err(to_js)?;
-        let Some(token_endpoint) = found else {
-            if index + 1 < discovery::metadata_urls(issuer).len() {
-                return Ok(false);
-            }
-            return Err(to_js(Error::Http {
-                status: 404,
-                body: String::new(),
-                hints: Default::default(),
-            }));
-        };
-        let endpoint =
-            crate::wasm::exports::parse_url("the metadata's token_endpoint", &token_endpoint)
-                .and_then(|e| {
-                    e.check(
-                        "the metadata's token_endpoint",
-                        self.config.allow_insecure_http,
-                    )
-                })
-                .map_err(to_js)?;
-        self.discovered = Some(TokenRequest {
-            endpoint,
-            ..self.config.request.clone()
-        });
-        Ok(true)
     }
 
     /// The token request at `now_ms` as `url \n authorization \n form \n
@@ -333,7 +229,7 @@ impl Session {
     /// DPoP, `proof` is the signing input of the `DPoP` header's proof.
     #[wasm_bindgen(js_name = tokenRequest)]
     pub fn token_request(&self, now_ms: f64) -> Result<String, JsValue> {
-        let request = self.request().ok_or_else(|| {
+        let request = self.client.request().ok_or_else(|| {
             to_js(Error::options(
                 "the token endpoint is not known yet; discovery has not run",
             ))
@@ -342,22 +238,7 @@ impl Session {
         let authorization = http.authorization.as_ref().map_or("", |a| a.expose());
         let form = http.form.as_ref().map_or("", |f| f.expose());
         let now_s = seconds(now_ms);
-        let assertion = match &self.assertion_header {
-            Some(header) if request.auth.is_jwt() => {
-                let audience = (self.config.keys.audience.as_deref())
-                    .or(self.config.issuer.as_deref())
-                    .unwrap_or(&request.endpoint.href);
-                let claims =
-                    assertion::claims(&request.credentials.client_id, audience, now_s, &jti());
-                assertion::signing_input(header, &claims)
-            }
-            _ if request.auth.is_jwt() => {
-                return Err(to_js(Error::options(
-                    "the client assertion's key has not been imported",
-                )))
-            }
-            _ => String::new(),
-        };
+        let assertion = self.client.assertion_input(request, now_s).map_err(to_js)?;
         let proof = self.proof_input(
             &ProofRequest {
                 method: "POST",
@@ -372,20 +253,6 @@ impl Session {
             "{}\n{authorization}\n{form}\n{assertion}\n{proof}",
             http.url
         ))
-    }
-
-    /// The compact JWS of a signing input this session made and its
-    /// signature, as WebCrypto returned it (for ECDSA already the JWS
-    /// `r || s` form, RFC 7518 §3.4).
-    pub fn compact(&mut self, signing_input: &str, signature: &[u8]) -> String {
-        let jws = assertion::compact(signing_input, signature);
-        if self.signed.len() >= 2 * SIGNED_KEPT {
-            self.signed.drain(..2);
-        }
-        // The signing input too: an echo cut short still shows it whole.
-        self.signed.push(jws.clone());
-        self.signed.push(signing_input.to_owned());
-        jws
     }
 
     /// Reads a DPoP token request's answer for what RFC 9449 §8 asks: keeps
@@ -450,17 +317,12 @@ impl Session {
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
         // The secrets depend on the credentials only, not on the endpoint.
-        let config = &self.config;
-        let secrets = self.secrets.get_or_insert_with(|| config.request.secrets());
-        let secrets: Vec<&str> = secrets
-            .iter()
-            .chain(&self.signed)
-            .map(String::as_str)
-            .collect();
         let dpop = self.dpop.is_some();
+        let auth = self.client.config.request.auth;
+        let secrets = self.client.secrets();
         let token =
             parse_token_response_with(&response(status, meta, body), now_ms, &secrets, dpop)
-                .map_err(|e| to_js(advise(e, self.config.request.auth)))?;
+                .map_err(|e| to_js(advise(e, auth)))?;
         self.cache.store(Entry {
             obtained_at_ms: now_ms,
             expires_at_ms: token.expires_at_ms,
@@ -468,9 +330,37 @@ impl Session {
         Ok(token_to_js(&token))
     }
 
-    /// Whether the cached token may be used at `now_ms`.
-    pub fn fresh(&self, now_ms: f64) -> bool {
-        self.cache.is_fresh(now_ms)
+    /// Where the cached token stands at `now_ms` ([`Window`]): 0 fresh, use
+    /// it; 1 advisory, use it and refresh in the background; 2 advisory,
+    /// use it while a failed refresh is waited out; 3 mandatory, wait for a
+    /// request.
+    pub fn window(&self, now_ms: f64) -> u8 {
+        match self.cache.window(now_ms) {
+            Window::Fresh => 0,
+            Window::Advisory { refresh: true } => 1,
+            Window::Advisory { refresh: false } => 2,
+            Window::Mandatory => 3,
+        }
+    }
+
+    /// Records that a refresh failed at `now_ms` with the error `code`
+    /// (`oauth_error`: its `error` member for `ERR_OAUTH`; `retry_after`:
+    /// its `retryAfter`) and returns the wait before the next background
+    /// attempt in milliseconds, or -1 when there is none: a definitive
+    /// refusal ([`Failure`]) is not retried in the background.
+    #[wasm_bindgen(js_name = refreshFailed)]
+    pub fn refresh_failed(
+        &mut self,
+        now_ms: f64,
+        code: &str,
+        oauth_error: &str,
+        retry_after: Option<String>,
+    ) -> f64 {
+        let failure = Failure::of(code, oauth_error);
+        self.cache
+            .backoff_mut()
+            .failed(failure, retry_after.as_deref(), now_ms, random())
+            .unwrap_or(-1.0)
     }
 
     /// The instant from which the cached token is fresh (its arrival); with
@@ -504,7 +394,7 @@ impl Session {
         resource: bool,
     ) -> Result<String, JsValue> {
         let Some(dpop) = &self.dpop else {
-            if self.config.keys.dpop {
+            if self.client.config.keys.dpop {
                 return Err(to_js(Error::options(
                     "the DPoP key pair has not been imported",
                 )));
@@ -522,31 +412,6 @@ impl Session {
         };
         let claims = dpop::claims(&request, now_s, &jti());
         Ok(assertion::signing_input(&dpop.header, &claims))
-    }
-
-    /// The token request, once its endpoint is known: the configured one
-    /// for `tokenUrl`, the discovered one for `issuer`.
-    fn request(&self) -> Option<&TokenRequest> {
-        match self.config.issuer {
-            None => Some(&self.config.request),
-            Some(_) => self.discovered.as_ref(),
-        }
-    }
-}
-
-/// A `jti`: [`JTI_BYTES`] from `crypto.getRandomValues`.
-fn jti() -> [u8; JTI_BYTES] {
-    let mut bytes = [0; JTI_BYTES];
-    crate::wasm::host::random_bytes(&mut bytes);
-    bytes
-}
-
-/// Whole seconds since the epoch, for `iat`.
-fn seconds(now_ms: f64) -> u64 {
-    if now_ms.is_finite() && now_ms > 0.0 {
-        (now_ms / 1000.0) as u64
-    } else {
-        0
     }
 }
 
@@ -600,34 +465,73 @@ fn store_options(reader: &Options, config: &ClientConfig) -> Result<Option<u32>,
     })
 }
 
-/// `refreshSkewSeconds`: 0 to a day.
-fn skew_seconds(value: Option<f64>) -> Result<u32, Error> {
-    match value {
-        None => Ok(DEFAULT_SKEW_SECONDS),
+server_client_methods!(Session);
+
+/// `TokenClient`'s cache options: `refreshSkewSeconds` and
+/// `minValiditySeconds`, each 0 to a day, and `onRefreshError` and
+/// `waitUntil`, each a function if given.
+fn cache_options(reader: &Options) -> Result<(u32, u32), Error> {
+    let seconds = |name: &str, default: u32| match reader.number(name)? {
+        None => Ok(default),
         Some(s) if (0.0..=86_400.0).contains(&s) => Ok(s as u32),
-        Some(_) => Err(Error::options(
-            "refreshSkewSeconds must be a number of seconds from 0 to 86400",
-        )),
-    }
+        Some(_) => Err(Error::options(format!(
+            "{name} must be a number of seconds from 0 to 86400"
+        ))),
+    };
+    let skew = seconds("refreshSkewSeconds", DEFAULT_SKEW_SECONDS)?;
+    let min_validity = seconds("minValiditySeconds", DEFAULT_MIN_VALIDITY_SECONDS)?;
+    check_function(
+        reader,
+        "onRefreshError",
+        "(error) => void, called with each failed background refresh",
+    )?;
+    check_function(
+        reader,
+        "waitUntil",
+        "the Workers ctx.waitUntil, bound: ctx.waitUntil.bind(ctx)",
+    )?;
+    Ok((skew, min_validity))
 }
 
-/// A response as `src/js/http.js` read it: the status, `meta` as
-/// `type \n location \n retry-after \n www-authenticate \n dpop-nonce`
-/// (header values have no newline; empty for a 2xx without DPoP, where
-/// none of them matters), and the
-/// body, empty for a redirect.
-fn response(status: u16, meta: &str, body: &[u8]) -> HttpResponse {
-    let mut fields = meta.split('\n');
-    let mut next = || fields.next().filter(|f| !f.is_empty()).map(str::to_owned);
-    let opaque_redirect = next().as_deref() == Some("opaqueredirect");
-    HttpResponse {
-        status,
-        opaque_redirect,
-        location: next(),
-        hints: ResponseHints {
-            retry_after: next(),
-            www_authenticate: next(),
-        },
-        body: body.to_vec(),
+/// A token as the JS result object.
+pub(crate) fn token_to_js(token: &Token) -> JsValue {
+    host::token_result(
+        token.access_token.expose(),
+        &token.token_type,
+        token.expires_in.map(|s| s as f64),
+        token.expires_at_ms,
+        token.scope.clone(),
+        token.raw_json.expose(),
+    )
+}
+
+/// The read only the token request's options need: `extraParams`.
+impl Options<'_> {
+    /// A plain object of string (or number, or boolean) values, in order.
+    pub(crate) fn params(&self, name: &str) -> Result<Vec<(String, String)>, Error> {
+        let wrong = || Error::options(format!("{name} must be an object of string values"));
+        let raw = match self.get(name) {
+            None => return Ok(Vec::new()),
+            Some((Kind::Object, raw)) => raw,
+            Some(_) => return Err(wrong()),
+        };
+        json::parse_object(raw)
+            .map_err(|_| wrong())?
+            .into_iter()
+            .map(|m| {
+                let value = match m.kind {
+                    Kind::String => string_value(m.raw).ok_or_else(wrong)?,
+                    // JSON writes numbers and booleans as JavaScript's String() does.
+                    Kind::Number | Kind::Bool => m.raw.to_owned(),
+                    _ => {
+                        return Err(Error::options(format!(
+                            "{name}.{} must be a string, number or boolean",
+                            m.name
+                        )))
+                    }
+                };
+                Ok((m.name.into_owned(), value))
+            })
+            .collect()
     }
 }

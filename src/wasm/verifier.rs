@@ -7,16 +7,19 @@
 //! discovery and refresh timing) and names the keys that may verify a
 //! token, as clean JWK texts for WebCrypto to import.
 
+use crate::backoff::Failure;
 use crate::dpop;
 use crate::error::{Error, ResponseHints};
 use crate::json::Kind;
-use crate::jwk::{Alg, KeySet, Refresh};
+use crate::jwk::{Alg, KeySet, KeysWindow, Refresh, DEFAULT_MAX_STALE_SECONDS};
 use crate::oauth::{check_timeout, discovery, HttpResponse};
 use crate::store;
 use crate::verified_cache;
 use crate::verify::{Audience, Policy, Verifier, DEFAULT_CLOCK_TOLERANCE_S};
 use crate::wasm::decode::{to_js, with_token};
-use crate::wasm::exports::{on_store_error_shape, parse_url, store_shape, Options};
+use crate::wasm::exports::{
+    check_function, on_store_error_shape, parse_url, random, store_shape, Options,
+};
 use crate::wasm::host;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -27,7 +30,11 @@ const VERIFY_OPTIONS: &str =
 
 /// `JwksClient`'s option names.
 const JWKS_OPTIONS: &str =
-    "issuer,jwksUri,cooldownSeconds,maxAgeSeconds,timeoutMs,allowInsecureHttp,storeTimeoutMs";
+    "issuer,jwksUri,cooldownSeconds,maxAgeSeconds,maxStaleSeconds,timeoutMs,allowInsecureHttp,storeTimeoutMs";
+
+/// Longest `maxStaleSeconds`: 30 days. Keys are rotated on a schedule of
+/// weeks to months; keys older than that are not worth trusting blindly.
+const MAX_STALE_LIMIT_SECONDS: f64 = 2_592_000.0;
 
 /// `timeoutMs` of a key set request when the caller gives none.
 const JWKS_TIMEOUT_MS: u32 = 5_000;
@@ -81,6 +88,17 @@ impl JwtVerifier {
                 span.map_or(f64::NAN, |v| v.until_ms),
             ))
         })
+    }
+
+    /// Checks the claims of an active introspection answer (the JSON
+    /// object `acceptIntrospection` handed out) at `now_ms`, by the rules
+    /// of a JWT's ([`Verifier::check_introspected`]); throws the claim's
+    /// error.
+    #[wasm_bindgen(js_name = checkIntrospected)]
+    pub fn check_introspected(&self, claims: &str, now_ms: f64) -> Result<(), JsValue> {
+        self.inner
+            .check_introspected(claims, now_ms / 1000.0)
+            .map_err(to_js)
     }
 }
 
@@ -224,9 +242,25 @@ impl KeySource {
         Ok(true)
     }
 
-    /// Whether the keys must be fetched before use (none yet, or too old).
-    pub fn due(&self, now_ms: f64) -> bool {
-        self.refresh.due(now_ms)
+    /// Whether the keys may be used at `now_ms` ([`KeysWindow`]): 0 fresh;
+    /// 1 stale, use them and refetch in the background; 2 stale, use them
+    /// while a failed refetch is waited out; 3 none usable, fetch and wait.
+    pub fn window(&self, now_ms: f64) -> u8 {
+        match self.refresh.window(now_ms) {
+            KeysWindow::Fresh => 0,
+            KeysWindow::Stale { refetch: true } => 1,
+            KeysWindow::Stale { refetch: false } => 2,
+            KeysWindow::Missing => 3,
+        }
+    }
+
+    /// Records that a fetch failed at `now_ms` with the error `code`, and
+    /// returns the wait before the next background attempt in
+    /// milliseconds, or -1 for none ([`Failure`]).
+    pub fn failed(&mut self, now_ms: f64, code: &str) -> f64 {
+        self.refresh
+            .failed(Failure::of(code, ""), now_ms, random())
+            .unwrap_or(-1.0)
     }
 
     /// Whether a token with an unknown key may cause a fetch now.
@@ -419,6 +453,23 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
     };
     let cooldown = seconds("cooldownSeconds", 30.0)?;
     let max_age = seconds("maxAgeSeconds", 600.0)?;
+    let max_stale = match o.number("maxStaleSeconds")? {
+        None => DEFAULT_MAX_STALE_SECONDS.max(max_age),
+        Some(s) if (max_age..=MAX_STALE_LIMIT_SECONDS).contains(&s) => s,
+        Some(_) => return Err(Error::options(
+            "maxStaleSeconds must be a number of seconds from maxAgeSeconds to 2592000 (30 days)",
+        )),
+    };
+    check_function(
+        &o,
+        "onRefreshError",
+        "(error) => void, called with each failed background refetch",
+    )?;
+    check_function(
+        &o,
+        "waitUntil",
+        "the Workers ctx.waitUntil, bound: ctx.waitUntil.bind(ctx)",
+    )?;
     let timeout_ms = match o.number("timeoutMs")? {
         None => JWKS_TIMEOUT_MS,
         some => check_timeout(some)?,
@@ -437,7 +488,8 @@ fn remote(options: &JsValue) -> Result<KeySource, Error> {
         allow_insecure_http,
         timeout_ms,
         signal: o.signal()?,
-        refresh: Refresh::new(cooldown * 1000.0, max_age * 1000.0),
+        refresh: Refresh::new(cooldown * 1000.0, max_age * 1000.0)
+            .with_max_stale(max_stale * 1000.0),
         max_age_ms: max_age * 1000.0,
         shared,
     })

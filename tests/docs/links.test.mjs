@@ -10,11 +10,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { docFiles, root } from "../../scripts/doctest.mjs";
 
-export const PENDING = new Set([
-  "docs/outages.md",
-  "docs/frameworks.md",
-  "docs/introspection.md",
-]);
+export const PENDING = new Set([]);
 
 /** Markdown without its fenced code blocks. */
 function unfenced(text) {

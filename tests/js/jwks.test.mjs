@@ -159,15 +159,22 @@ describe("failures", () => {
     assert.equal(front.state.requests - before, 2);
   });
 
-  test("with keys known, a failed refresh keeps them in use", async () => {
+  test("with keys known, a failed refresh keeps them in use; each failure reaches onRefreshError", async () => {
     const token = await realToken();
-    const jwks = new JwksClient({ jwksUri: front.url, maxAgeSeconds: 0 });
+    const errors = [];
+    const jwks = new JwksClient({ jwksUri: front.url, maxAgeSeconds: 0, onRefreshError: (e) => errors.push(e) });
     assert.ok(await verifyJwt(token, verifyOptions(jwks)));
     front.failNext(3);
     const before = front.state.requests;
-    assert.ok(await verifyJwt(token, verifyOptions(jwks)));
-    assert.ok(await verifyJwt(token, verifyOptions(jwks)));
-    assert.ok(front.state.requests - before >= 2, "max age 0: each call tried to refresh");
+    for (let i = 0; i < 20; i++) {
+      assert.ok(await verifyJwt(token, verifyOptions(jwks)));
+      await sleep(100);
+    }
+    const made = front.state.requests - before;
+    // Max age 0: every call may refetch, in the background, spaced by the backoff (1 s, 2 s caps).
+    assert.ok(made >= 2, `only ${made} refetches in 2 s`);
+    assert.equal(errors.length, Math.min(made, 3), "each failed refetch reported");
+    assert.ok(errors.every((e) => e.code === "ERR_HTTP" && e.status === 503));
     front.failNext(0);
   });
 

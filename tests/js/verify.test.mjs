@@ -365,11 +365,22 @@ describe("authorizeRequest", () => {
     assert.equal(await refused(await authorizeRequest(req(undefined), options()), 401), "Bearer");
   });
 
-  test("400 invalid_request for a malformed Authorization header", async () => {
-    for (const header of ["Basic YTpi", "Bearer", "Bearer a b", "Bearer a,b", "Token abc"]) {
+  test("400 invalid_request for a malformed Bearer or DPoP header, the error in WWW-Authenticate too (RFC 6750 §3)", async () => {
+    for (const header of ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "bearer a b c"]) {
       const challenge = await refused(await authorizeRequest(req(header), options()), 400, "invalid_request");
-      assert.equal(challenge, null);
+      assert.match(challenge, /^Bearer error="invalid_request", error_description="[^"]+"$/, header);
     }
+    const challenge = await refused(await authorizeRequest(req("DPoP a b"), options()), 400, "invalid_request");
+    assert.match(challenge, /^DPoP error="invalid_request", error_description="[^"]+", algs="/);
+  });
+
+  test("401 with a bare Bearer challenge for another scheme's credentials or an empty header (RFC 6750 §3.1)", async () => {
+    for (const header of ["Basic YTpi", "Token abc", "Bearerabc", "Negotiate", ""]) {
+      const result = await authorizeRequest(req(header), options());
+      assert.equal(await refused(result, 401), "Bearer", header);
+    }
+    const result = await authorizeRequest(req("Basic YTpi"), options({ realm: "archives" }));
+    assert.equal(await refused(result, 401), 'Bearer realm="archives"');
   });
 
   test("401 invalid_token, never echoing the token", async () => {

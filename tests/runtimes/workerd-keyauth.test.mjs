@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
-import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd, bundleWorker } from "./support/harness.mjs";
+import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd, bundleWorker, oneWorkerConfig } from "./support/harness.mjs";
 
 const workerd = runtimeBinary("workerd");
 const version = (await run(workerd, ["--version"])).stdout.trim();
@@ -30,32 +30,9 @@ describe(`${version}: private_key_jwt and DPoP`, () => {
     const project = installedPackage();
     const dir = join(project.dir, "keyauth-worker");
     await bundleWorker(project, join(FIXTURES, "workerd", "keyauth.mjs"), dir);
-    const text = (s) => JSON.stringify(s);
     writeFileSync(
       join(dir, "config.capnp"),
-      `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "keyauth", worker = .keyauth),
-    (name = "loopback-allowed", network = (allow = ["public", "local"])),
-  ],
-  sockets = [(name = "keyauth", address = "127.0.0.1:0", http = (), service = "keyauth")],
-);
-const keyauth :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
-    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
-  ],
-  compatibilityDate = "2025-09-01",
-  bindings = [
-    (name = "TOKEN_URL", text = ${text(as.tokenUrl)}),
-    (name = "CLIENT_ID", text = ${text(CLIENT_ID)}),
-    (name = "PRIVATE_KEY", text = ${text(await exportPKCS8(key.privateKey))}),
-    (name = "KEY_ID", text = "worker-key"),
-  ],
-  globalOutbound = "loopback-allowed",
-);
-`,
+      oneWorkerConfig("keyauth", { TOKEN_URL: as.tokenUrl, CLIENT_ID, PRIVATE_KEY: await exportPKCS8(key.privateKey), KEY_ID: "worker-key" }),
     );
     server = serveWorkerd(workerd, dir, ["keyauth"]);
     ({ keyauth: port } = await server.ready);

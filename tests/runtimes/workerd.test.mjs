@@ -97,8 +97,13 @@ describe(version, () => {
     assert.equal(forged.status, 401);
     assert.match(forged.challenge, /error="invalid_token"/);
     assert.ok(!JSON.stringify(forged.body).includes(p));
-    const malformed = await get("example", "/archives", { authorization: "Basic abc" });
+    // Another scheme is a request without our credentials (RFC 6750 §3.1); a malformed Bearer header is a bad request (§3).
+    const basic = await get("example", "/archives", { authorization: "Basic abc" });
+    assert.equal(basic.status, 401);
+    assert.equal(basic.challenge, "Bearer");
+    const malformed = await get("example", "/archives", { authorization: "Bearer a b" });
     assert.equal(malformed.status, 400);
+    assert.match(malformed.challenge, /^Bearer error="invalid_request"/);
     // A token for another resource has neither the audience nor the account client role.
     const other = await token({ resource: "https://other.example/api" });
     const refused = await get("example", "/archives", { authorization: `Bearer ${other}` });

@@ -24,3 +24,18 @@ export function createServiceClient(kc, clientId, clientAuthenticatorType, attri
     },
   });
 }
+
+/**
+ * A service-account client with "Always use lightweight access token" on (`client.use.lightweight.access.token.enabled`),
+ * its service account given the realm role `archiver` and archive-api's `archives:read` ("Service account roles" tab):
+ * its tokens carry neither, nor an `aud`; introspection gives them.
+ */
+export async function createLightweightClient(kc, clientId, secret) {
+  await createServiceClient(kc, clientId, "client-secret", { "client.use.lightweight.access.token.enabled": "true" }, secret);
+  const [client] = await kc.adminApi(`/clients?clientId=${clientId}`);
+  const user = await kc.adminApi(`/clients/${client.id}/service-account-user`);
+  await kc.adminApi(`/users/${user.id}/role-mappings/realm`, { method: "POST", body: [await kc.adminApi("/roles/archiver")] });
+  const [api] = await kc.adminApi("/clients?clientId=archive-api");
+  const read = await kc.adminApi(`/clients/${api.id}/roles/archives:read`);
+  await kc.adminApi(`/users/${user.id}/role-mappings/clients/${api.id}`, { method: "POST", body: [read] });
+}

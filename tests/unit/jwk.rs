@@ -1,4 +1,5 @@
 use super::*;
+use crate::backoff::Failure;
 use crate::base64url::encode;
 
 /// A base64url modulus of `bits` bits (top bit set).
@@ -195,4 +196,48 @@ fn refetches_after_max_age_and_once_per_cooldown() {
     // A clock that went backwards does not freeze the set forever.
     assert!(r.due(500.0));
     assert!(r.may_refetch(500.0));
+}
+
+#[test]
+fn keys_past_max_age_are_used_while_refetched_up_to_max_stale() {
+    let mut r = Refresh::new(30_000.0, 600_000.0).with_max_stale(3_600_000.0);
+    assert_eq!(r.window(0.0), KeysWindow::Missing);
+    r.loaded(1_000.0);
+    assert_eq!(r.window(600_999.0), KeysWindow::Fresh);
+    assert_eq!(r.window(601_000.0), KeysWindow::Stale { refetch: true });
+    assert_eq!(
+        r.failed(Failure::Transient, 601_000.0, 0.5),
+        Some(500.0),
+        "a failed refetch is waited out with the backoff"
+    );
+    assert_eq!(r.window(601_499.0), KeysWindow::Stale { refetch: false });
+    assert_eq!(r.window(601_500.0), KeysWindow::Stale { refetch: true });
+    assert_eq!(r.window(3_600_999.0), KeysWindow::Stale { refetch: true });
+    assert_eq!(
+        r.window(3_601_000.0),
+        KeysWindow::Missing,
+        "not used past max stale"
+    );
+    r.loaded(3_602_000.0);
+    assert_eq!(r.backoff().failures(), 0, "a load forgets the failures");
+    assert_eq!(r.window(3_602_000.0), KeysWindow::Fresh);
+    // A clock that went back: used, and refetched.
+    assert_eq!(r.window(0.0), KeysWindow::Stale { refetch: true });
+}
+
+#[test]
+fn max_stale_defaults_to_a_day_and_is_never_below_max_age() {
+    let mut r = Refresh::new(30_000.0, 600_000.0);
+    r.loaded(0.0);
+    assert_eq!(r.window(86_399_999.0), KeysWindow::Stale { refetch: true });
+    assert_eq!(r.window(86_400_000.0), KeysWindow::Missing);
+    let mut r = Refresh::new(30_000.0, 600_000.0).with_max_stale(0.0);
+    r.loaded(0.0);
+    assert_eq!(r.window(599_999.0), KeysWindow::Fresh);
+    assert_eq!(r.window(600_000.0), KeysWindow::Missing);
+    // A definitive failure: no more background attempts.
+    let mut r = Refresh::new(30_000.0, 600_000.0);
+    r.loaded(0.0);
+    assert_eq!(r.failed(Failure::Definitive, 600_000.0, 0.5), None);
+    assert_eq!(r.window(700_000.0), KeysWindow::Stale { refetch: false });
 }

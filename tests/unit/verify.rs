@@ -435,3 +435,34 @@ fn the_kid_is_unescaped_and_absent_when_the_header_has_none() {
     let t = token(r#"{"alg":"RS256"}"#, &claims(""), &[1; 256]);
     assert_eq!(v.check(&t, NOW).unwrap().kid, None);
 }
+
+#[test]
+fn introspected_claims_meet_the_same_rules_but_typ() {
+    let mut p = policy();
+    p.typ = Some("at+jwt".into());
+    let v = Verifier::new(p);
+    let active = |extra: &str| claims(&format!(r#","active":true{extra}"#));
+    // No header, so no typ to check; the rest is as for a JWT.
+    assert!(v.check_introspected(&active(""), NOW).is_ok());
+    let code = |claims: &str| v.check_introspected(claims, NOW).unwrap_err().code();
+    assert_eq!(
+        code(&active("").replace("archive-api", "other")),
+        "ERR_JWT_CLAIM"
+    );
+    assert_eq!(
+        code(&active("").replace(ISS, "https://evil")),
+        "ERR_JWT_CLAIM"
+    );
+    let expired = format!(
+        r#"{{"active":true,"iss":"{ISS}","aud":"archive-api","exp":{}}}"#,
+        NOW as i64 - 3600
+    );
+    assert_eq!(code(&expired), "ERR_JWT_EXPIRED");
+    assert_eq!(
+        code(&format!(
+            r#"{{"active":true,"iss":"{ISS}","aud":"archive-api"}}"#
+        )),
+        "ERR_JWT_CLAIM"
+    );
+    assert_eq!(code("[]"), "ERR_INVALID_RESPONSE");
+}

@@ -3,12 +3,15 @@
 // claims of the token the worker holds. GET /archives is the other side, a Resource
 // Server B: it answers only to a bearer token signed by the issuer's keys (verified with
 // the issuer's JWKS) that carries the `account` client role `view-profile`.
+import { waitUntil } from "cloudflare:workers";
 import { authorizeRequest, decodeJwt, JwksClient, TokenClient } from "client-credentials";
 
 // One TokenClient per isolate, kept at module scope: cron runs and requests that the same
 // isolate serves reuse its token until shortly before it expires, and concurrent ones
 // share a single token request. `env` is only known inside a handler, so it is made on
-// first use.
+// first use. From a minute before expiry the cached token is still handed out at once
+// while a background request replaces it; `waitUntil` keeps that request alive after the
+// response is sent (docs/outages.md).
 let tokens;
 function tokenClient(env) {
   tokens ??= new TokenClient({
@@ -16,15 +19,17 @@ function tokenClient(env) {
     clientId: env.CLIENT_ID,
     clientSecret: env.CLIENT_SECRET,
     scope: env.SCOPE,
+    waitUntil,
   });
   return tokens;
 }
 
-// One JwksClient per isolate, too: the issuer's keys are fetched once and shared, and a
-// token with an unknown `kid` refetches at most once per 30 s.
+// One JwksClient per isolate, too: the issuer's keys are fetched once and shared,
+// refetched in the background after 10 minutes (kept in use for up to a day while the
+// issuer is down), and a token with an unknown `kid` refetches at most once per 30 s.
 let jwks;
 function protect(request, env) {
-  jwks ??= new JwksClient({ jwksUri: env.JWKS_URI });
+  jwks ??= new JwksClient({ jwksUri: env.JWKS_URI, waitUntil });
   return authorizeRequest(request, {
     jwks,
     issuer: env.ISSUER,

@@ -2,5 +2,6 @@
 export { decodeJwt } from "./client_credentials.js";
 export { fetchClientCredentialsToken, TokenClient } from "./client.js";
 export { verifyJwt, JwksClient, realmRoles, clientRoles, scopes, authorizeRequest } from "./verify.js";
+export { introspectToken } from "./introspection.js";
 export { cacheStore, kvStore, redisStore } from "./stores.js";
 export { ClientCredentialsError } from "./host.js";

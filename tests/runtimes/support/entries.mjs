@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 export const ENTRY_EXPORTS = {
   decode: ["ClientCredentialsError", "clientRoles", "decodeJwt", "realmRoles", "scopes"],
-  verify: ["ClientCredentialsError", "JwksClient", "authorizeRequest", "cacheStore", "clientRoles", "decodeJwt", "kvStore", "realmRoles", "redisStore", "scopes", "verifyJwt"],
+  verify: ["ClientCredentialsError", "JwksClient", "authorizeRequest", "cacheStore", "clientRoles", "decodeJwt", "introspectToken", "kvStore", "realmRoles", "redisStore", "scopes", "verifyJwt"],
   client: ["ClientCredentialsError", "TokenClient", "cacheStore", "clientRoles", "decodeJwt", "fetchClientCredentialsToken", "kvStore", "realmRoles", "redisStore", "scopes"],
 };
 

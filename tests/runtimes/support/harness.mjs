@@ -2,7 +2,7 @@
 // binaries from npm, and child processes that cannot hang a test.
 import { spawn, execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,6 +153,36 @@ export function serveWorkerd(workerd, dir, sockets) {
 }
 
 /**
+ * A workerd config (capnp text) serving one worker, `name`, from what bundleWorker left in out/ (the bundle and
+ * `wasm`, the entry's wasm module), on a loopback socket of the same name, with text `bindings` (`{ NAME: value }`). Test-only: outbound requests may reach
+ * loopback, where the test's servers listen and workerd's default network refuses.
+ */
+export function oneWorkerConfig(name, bindings, wasm = "client_credentials_bg.wasm") {
+  // A JSON string is a capnp text literal too.
+  const list = Object.entries(bindings).map(([key, value]) => `    (name = "${key}", text = ${JSON.stringify(value)}),`);
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "${name}", worker = .${name}),
+    (name = "loopback-allowed", network = (allow = ["public", "local"])),
+  ],
+  sockets = [(name = "${name}", address = "127.0.0.1:0", http = (), service = "${name}")],
+);
+const ${name} :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
+    (name = "${wasm}", wasm = embed "out/${wasm}"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [
+${list.join("\n")}
+  ],
+  globalOutbound = "loopback-allowed",
+);
+`;
+}
+
+/**
  * Bundles `source` as wrangler does (esbuild, conditions workerd > worker > browser, the
  * .wasm import kept as a module of its own) into `dir`/out/worker.mjs, beside the
  * package's .wasm; resolves to esbuild's result (with its metafile).
@@ -168,10 +198,15 @@ export async function bundleWorker(project, source, dir) {
     format: "esm",
     platform: "browser",
     conditions: ["workerd", "worker", "browser"],
-    external: ["*.wasm"],
+    external: ["*.wasm", "cloudflare:*"],
     metafile: true,
     logLevel: "error",
   });
-  copyFileSync(join(project.packageDir, "dist", "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
+  // The wasm of the entry the bundle took (`.`, or /verify for the framework adapters, ...), under its own
+  // name, which the entry imports it by; `result.wasm` names it for the config.
+  const entry = Object.keys(result.metafile.inputs).map((p) => /client-credentials\/dist\/(?:(\w+)\/)?workerd\.mjs$/.exec(p)).find(Boolean);
+  const from = join(project.packageDir, "dist", entry?.[1] ?? "");
+  result.wasm = readdirSync(from).find((f) => f.endsWith("_bg.wasm"));
+  copyFileSync(join(from, result.wasm), join(dir, "out", result.wasm));
   return result;
 }

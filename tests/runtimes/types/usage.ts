@@ -27,7 +27,11 @@ import {
   type JwtPayload,
   type TokenClientOptions,
   type TokenStore,
+  introspectToken,
 } from "client-credentials";
+import { authorize as expressAuthorize, type AuthorizeOptions as FrameworkAuthorizeOptions } from "client-credentials/express";
+import { authorize as fastifyAuthorize } from "client-credentials/fastify";
+import { authorize as honoAuthorize, type Auth } from "client-credentials/hono";
 
 const authMethod: SecretAuthMethod = "client_secret_post";
 const anyMethod: ClientAuthMethod = "private_key_jwt";
@@ -234,3 +238,35 @@ for (const store of [redisStore(ioredisLike, { prefix: "cc:" }), redisStore(node
 }
 // @ts-expect-error a store needs get, set and delete
 new TokenClient({ ...byIssuer, store: { get: async () => null } });
+
+// Introspection (RFC 7662), alone and in authorizeRequest.
+export async function introspection(request: Request): Promise<Response> {
+  const answer = await introspectToken<KeycloakClaims>("opaque", { issuer: "https://sso.example/realms/sivalabs", clientId: "archive-api", clientSecret: "s" });
+  if (answer.active) {
+    const roles: string[] = realmRoles(answer);
+    void roles;
+  }
+  await introspectToken("t", { introspectionEndpoint: "https://sso.example/introspect", clientId: "archive-api", authMethod: "private_key_jwt", privateKey: "-----BEGIN PRIVATE KEY-----" });
+  // @ts-expect-error introspectionEndpoint or issuer, not both
+  await introspectToken("t", { introspectionEndpoint: "https://a/i", issuer: "https://a", clientId: "x", clientSecret: "s" });
+  const result = await authorizeRequest(request, {
+    jwks: new JwksClient({ issuer: "https://a" }),
+    issuer: "https://a",
+    audience: "archive-api",
+    introspection: { clientId: "archive-api", clientSecret: "s", cacheSeconds: 60, always: true },
+  });
+  if (!result.ok) return result.status === 503 ? new Response(result.cause?.code ?? "") : result.response;
+  const active: boolean | undefined = result.active?.active;
+  return new Response(String(active));
+}
+
+// The framework adapters: the same options, plus publicUrl; jwks may be left out.
+const frameworkOptions: FrameworkAuthorizeOptions = { issuer: "https://a", audience: "archive-api", clientRoles: { "archive-api": ["archives:read"] }, publicUrl: "https://api.example" };
+const expressMiddleware = expressAuthorize(frameworkOptions);
+const fastifyHook = fastifyAuthorize(frameworkOptions);
+const honoMiddleware = honoAuthorize<KeycloakClaims>({ ...frameworkOptions, introspection: { clientId: "archive-api", clientSecret: "s" } });
+declare const seen: Auth<KeycloakClaims>;
+const azp: string | undefined = seen.payload.azp;
+// @ts-expect-error audience is required, as for authorizeRequest
+expressAuthorize({ issuer: "https://a" });
+void [expressMiddleware, fastifyHook, honoMiddleware, azp];

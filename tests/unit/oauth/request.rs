@@ -213,3 +213,32 @@ fn basic_encoding_names_and_limits() {
     let colon = Credentials::new("a:b", Secret::new("s")).unwrap();
     assert!(colon.with_basic_encoding(BasicEncoding::Form).is_ok());
 }
+
+#[test]
+fn a_bare_request_is_the_client_and_its_endpoint_alone() {
+    let bare = TokenRequest::bare(
+        endpoint("https://sso.example/introspect", "sso.example"),
+        Credentials::new("archive-api", Secret::new("s")).unwrap(),
+        ClientAuth::Post,
+        Some(2500.0),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            bare.scope,
+            bare.audience,
+            bare.resources.len(),
+            bare.extra.len()
+        ),
+        (None, None, 0, 0)
+    );
+    assert_eq!(bare.timeout_ms, 2500);
+    let err = TokenRequest::bare(
+        endpoint("https://sso.example/introspect", "sso.example"),
+        Credentials::new("archive-api", Secret::new("s")).unwrap(),
+        ClientAuth::Post,
+        Some(-1.0),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "ERR_INVALID_OPTIONS");
+}
