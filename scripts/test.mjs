@@ -92,8 +92,6 @@ export const SUITES = [
 const TEST_FILE = /^(?:.+[.\-_]test|test-.+|test)\.[cm]?js$/;
 /** Named like a test, but node:test would not run it (a typo, another runner's naming, TypeScript). */
 const LOOKS_LIKE_A_TEST = /(?:^|[.\-_])(?:tests?|spec)(?:[.\-_]|$)/i;
-  // The Express, Fastify and Hono adapters in real apps (Hono in workerd too), with Keycloak's tokens.
-  nodeSuite("frameworks", { serial: true, keycloak: true }),
 
 /**
  * The test files under `dir` (subfolders too; `fixtures/` and `support/` hold
