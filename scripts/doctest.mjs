@@ -32,7 +32,7 @@
 //   node scripts/doctest.mjs                  every block of README.md and docs/*.md
 //   node scripts/doctest.mjs docs/cli.md      the blocks of the files named
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -208,7 +208,7 @@ export class DocServers {
 const workDir = join(root, ".doctest");
 
 /** workerd's config: the sample as a Worker with its `env`, and a driver Worker bound to it (for `scheduled`). */
-function workerdConfig(vars) {
+function workerdConfig(vars, wasm) {
   const text = (v) => `"${String(v).replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -226,7 +226,7 @@ const config :Workerd.Config = (
 const sample :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "out/worker.mjs"),
-    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
+    (name = "${wasm}", wasm = embed "out/${wasm}"),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [${Object.entries(vars).map(([k, v]) => `(name = "${k}", text = ${text(v)})`).join(", ")}],
@@ -264,13 +264,8 @@ async function runInWorkerd(block, samplePath, vars, servers) {
   let server;
   try {
     const bundle = await bundleWorker(project, samplePath, dir);
-    // Each entry has its own wasm under the same name; a Worker sample uses one entry.
-    const entries = Object.keys(bundle.metafile.inputs)
-      .map((p) => /node_modules\/client-credentials\/dist\/(?:(\w+)\/)?workerd\.mjs$/.exec(p))
-      .filter(Boolean);
-    if (entries.length > 1) return { ok: false, output: "a worker sample imports one entry of the package (each brings its own wasm)" };
-    if (entries[0]?.[1]) copyFileSync(join(project.packageDir, "dist", entries[0][1], "client_credentials_bg.wasm"), join(dir, "out", "client_credentials_bg.wasm"));
-    writeFileSync(join(dir, "config.capnp"), workerdConfig(vars));
+    // bundleWorker copied the wasm of the entry the sample imports, under its own name.
+    writeFileSync(join(dir, "config.capnp"), workerdConfig(vars, bundle.wasm));
     writeFileSync(join(dir, "driver.mjs"), WORKERD_DRIVER);
     server = serveWorkerd(binary, dir, ["sample", "driver"]);
     const ports = await server.ready;
