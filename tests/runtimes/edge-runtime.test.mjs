@@ -10,45 +10,25 @@ import { copyFileSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { EdgeRuntime } from "edge-runtime";
 import { FIXTURES, ROOT, installedPackage } from "./support/harness.mjs";
 import { startServers } from "./support/scenario.mjs";
-import { wasmGlobal, wasmModuleGlobals } from "./support/edge.mjs";
+import { edgeFunction } from "./support/edge.mjs";
 
 const version = createRequire(join(ROOT, "package.json"))("edge-runtime/package.json").version;
 
 describe(`edge-runtime ${version}`, () => {
-  let servers, runtime, bundle, wasmPath;
+  let servers, runtime, bundle;
 
   before(async () => {
     servers = await startServers();
     const project = installedPackage();
     copyFileSync(join(FIXTURES, "edge", "function.mjs"), join(project.dir, "function.mjs"));
-    bundle = await esbuild.build({
-      entryPoints: [join(project.dir, "function.mjs")],
-      bundle: true,
-      write: false,
-      format: "iife",
-      platform: "browser",
-      conditions: ["edge-light", "worker", "browser"],
-      plugins: [wasmModuleGlobals],
-      metafile: true,
-      logLevel: "error",
-    });
-    wasmPath = join(project.packageDir, "dist", "client_credentials_bg.wasm");
     const { tokenUrl } = servers.as;
     const config = { tokenUrl, clientId: servers.clientId, clientSecret: servers.clientSecret, apiUrl: servers.api.url };
-    runtime = new EdgeRuntime({
-      extend: (context) => {
-        context.CONFIG = config;
-        context.__wasm_bytes = new Uint8Array(readFileSync(wasmPath));
-        return context;
-      },
-    });
-    // The deployment binds the compiled module; compile it inside the vm so it is the vm's WebAssembly.Module.
-    await runtime.evaluate(`globalThis[${JSON.stringify(wasmGlobal(wasmPath))}] = new WebAssembly.Module(__wasm_bytes); delete globalThis.__wasm_bytes;`);
-    await runtime.evaluate(bundle.outputFiles[0].text);
+    ({ runtime, bundle } = await edgeFunction(join(project.dir, "function.mjs"), [join(project.packageDir, "dist", "client_credentials_bg.wasm")], (context) => {
+      context.CONFIG = config;
+      return context;
+    }));
   });
 
   after(() => servers?.close());

@@ -10,11 +10,10 @@ import { extname, join, normalize } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { EdgeRuntime } from "edge-runtime";
 import { build } from "vite";
-import { FIXTURES, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
+import { bundleWorker, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd } from "./support/harness.mjs";
 import { assertEntries, ENTRY_EXPORTS } from "./support/entries.mjs";
-import { wasmGlobal, wasmModuleGlobals } from "./support/edge.mjs";
+import { edgeFunction } from "./support/edge.mjs";
 import { copyFixtures, startServers } from "./support/scenario.mjs";
 
 const WASM = { decode: "client_credentials_decode_bg.wasm", verify: "client_credentials_verify_bg.wasm", client: "client_credentials_client_bg.wasm" };
@@ -72,25 +71,16 @@ describe("package entries", () => {
 
   test("workerd: three entries in one Worker, each wasm imported as a module of its own name", { timeout: 60_000 }, async () => {
     const dir = join(project.dir, "entries-worker");
-    mkdirSync(join(dir, "out"), { recursive: true });
+    mkdirSync(dir, { recursive: true });
     writeFileSync(
-      join(dir, "index.js"),
+      join(project.dir, "entries-worker.js"),
       `import { runEntries } from "../entries.mjs";
        export default { async fetch(request, env) { return Response.json(await runEntries(JSON.parse(env.ARGS))); } };`,
     );
-    const bundle = await esbuild.build({
-      entryPoints: [join(dir, "index.js")],
-      outfile: join(dir, "out", "worker.mjs"),
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      external: ["*.wasm"],
-      metafile: true,
-      logLevel: "error",
-    });
+    const bundle = await bundleWorker(project, join(project.dir, "entries-worker.js"), dir);
     const inputs = Object.keys(bundle.metafile.inputs);
     for (const entry of Object.keys(WASM)) assert.ok(inputs.some((p) => p.endsWith(`client-credentials/dist/${entry}/workerd.mjs`)), inputs.join("\n"));
+    // bundleWorker copies one entry's wasm; this Worker takes three.
     const modules = Object.entries(WASM).map(([entry, name]) => {
       copyFileSync(join(project.packageDir, "dist", entry, name), join(dir, "out", name));
       return `(name = "${name}", wasm = embed "out/${name}")`;
@@ -129,31 +119,13 @@ describe("package entries", () => {
       `import { runEntries } from "../entries.mjs";
        addEventListener("fetch", (event) => event.respondWith(runEntries(globalThis.ARGS).then((r) => Response.json(r))));`,
     );
-    const bundle = await esbuild.build({
-      entryPoints: [join(dir, "function.mjs")],
-      bundle: true,
-      write: false,
-      format: "iife",
-      platform: "browser",
-      conditions: ["edge-light", "worker", "browser"],
-      plugins: [wasmModuleGlobals],
-      metafile: true,
-      logLevel: "error",
+    const wasmPaths = Object.entries(WASM).map(([entry, name]) => join(project.packageDir, "dist", entry, name));
+    const { runtime, bundle } = await edgeFunction(join(dir, "function.mjs"), wasmPaths, (context) => {
+      context.ARGS = JSON.parse(args());
+      return context;
     });
     const inputs = Object.keys(bundle.metafile.inputs);
     for (const entry of Object.keys(WASM)) assert.ok(inputs.some((p) => p.endsWith(`client-credentials/dist/${entry}/edge-light.mjs`)), inputs.join("\n"));
-    const wasmPaths = Object.entries(WASM).map(([entry, name]) => join(project.packageDir, "dist", entry, name));
-    const runtime = new EdgeRuntime({
-      extend: (context) => {
-        context.ARGS = JSON.parse(args());
-        context.__wasm_bytes = wasmPaths.map((p) => new Uint8Array(readFileSync(p)));
-        return context;
-      },
-    });
-    await runtime.evaluate(
-      `${JSON.stringify(wasmPaths.map(wasmGlobal))}.forEach((name, i) => (globalThis[name] = new WebAssembly.Module(__wasm_bytes[i]))); delete globalThis.__wasm_bytes;`,
-    );
-    await runtime.evaluate(bundle.outputFiles[0].text);
     const res = await runtime.dispatchFetch("http://edge.test/");
     assert.equal(res.status, 200);
     assertEntries(await res.json(), servers);
