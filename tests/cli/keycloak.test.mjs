@@ -85,7 +85,8 @@ describe("the seed's curl call as one command", () => {
     const result = JSON.parse(r.stdout);
     tokens.add(result.accessToken);
     assert.equal(result.tokenType, "Bearer");
-    assert.equal(result.expiresIn, 300);
+    // exp minus Keycloak's clock when it answers: 299 when a second boundary falls between.
+    assert.ok([299, 300].includes(result.expiresIn), `expiresIn ${result.expiresIn}`);
     assert.equal(result.raw["not-before-policy"], 0);
     assert.equal(result.raw.refresh_expires_in, 0);
     assert.deepEqual(result.scope.split(" ").sort(), ["email", "openid", "profile"]);
