@@ -75,8 +75,6 @@ let keysOf, keysAtHandOf;
  *   backoff says when to try again. A token with an unknown `kid` while the
  *   issuer is down fails with ERR_JWKS_NO_KEY, the fetch's error as `cause`.
  */
-export { clientRoles, realmRoles, scopes };
-
 export class JwksClient {
   #source;
   /** `alg \n kid` → Promise<CryptoKey[]>, for the current key set. */
