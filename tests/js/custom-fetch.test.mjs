@@ -12,6 +12,7 @@ import { JwksClient, TokenClient, fetchClientCredentialsToken, verifyJwt } from 
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { OK_BODY, startFaultServer } from "../support/fault-server.mjs";
 import { startProtectedApi } from "../support/protected-api.mjs";
+import { rejection } from "../support/rejection.mjs";
 
 const globalFetch = globalThis.fetch;
 let as, api, faults;
@@ -205,16 +206,6 @@ describe("a fetch option that is not a function", () => {
   });
 });
 
-/** The error `promise` rejects with (it must reject). */
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("expected a rejection");
-}
-
 /** The fields an error is compared on: the same with the global fetch and with the option. */
 const shape = (e) => ({ name: e.name, code: e.code, status: e.status, message: e.message });
 
@@ -244,9 +235,9 @@ describe("a custom fetch gets the same errors as the global one", () => {
   const options = (tokenUrl, extra) => ({ tokenUrl, clientId: "fault-client", clientSecret: "Fault-Secret-9c1d7e2a4b", ...extra });
 
   test("a 302 from the token endpoint: not followed, the same ERR_INVALID_RESPONSE", async () => {
-    const viaGlobal = await failure(fetchClientCredentialsToken(options(faults.url("/redirect"))));
+    const viaGlobal = await rejection(fetchClientCredentialsToken(options(faults.url("/redirect"))));
     const d = double(() => new Response(JSON.stringify(OK_BODY), { status: 302, headers: { location: "/ok", "content-type": "application/json" } }));
-    const viaOption = await failure(fetchClientCredentialsToken(options(faults.url("/redirect"), { fetch: d.fetch })));
+    const viaOption = await rejection(fetchClientCredentialsToken(options(faults.url("/redirect"), { fetch: d.fetch })));
     assert.equal(viaGlobal.code, "ERR_INVALID_RESPONSE");
     assert.deepEqual(shape(viaOption), shape(viaGlobal));
     assert.deepEqual(d.urls, [faults.url("/redirect")], "one call: the redirect is not followed");
@@ -255,14 +246,14 @@ describe("a custom fetch gets the same errors as the global one", () => {
   test("a body over 256 KB, with and without a declared length: the same error", async () => {
     const big = JSON.stringify({ ...OK_BODY, padding: "x".repeat(300 * 1024) });
     const origin = await hand((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(big));
-    const viaGlobal = await failure(fetchClientCredentialsToken(options(`${origin}/token`)));
+    const viaGlobal = await rejection(fetchClientCredentialsToken(options(`${origin}/token`)));
     assert.equal(viaGlobal.code, "ERR_INVALID_RESPONSE");
     assert.match(viaGlobal.message, /larger than 262144 bytes/);
     // A Response made in memory has no Content-Length: the stream is counted.
     const streamed = double(() => new Response(big, { headers: { "content-type": "application/json" } }));
-    assert.deepEqual(shape(await failure(fetchClientCredentialsToken(options(`${origin}/token`, { fetch: streamed.fetch })))), shape(viaGlobal));
+    assert.deepEqual(shape(await rejection(fetchClientCredentialsToken(options(`${origin}/token`, { fetch: streamed.fetch })))), shape(viaGlobal));
     const declared = double(() => new Response(big, { headers: { "content-type": "application/json", "content-length": String(big.length) } }));
-    assert.deepEqual(shape(await failure(fetchClientCredentialsToken(options(`${origin}/token`, { fetch: declared.fetch })))), shape(viaGlobal));
+    assert.deepEqual(shape(await rejection(fetchClientCredentialsToken(options(`${origin}/token`, { fetch: declared.fetch })))), shape(viaGlobal));
     // A body that never ends is cut at the cap, not read to the end.
     let pulled = 0;
     const endless = double(
@@ -276,14 +267,14 @@ describe("a custom fetch gets the same errors as the global one", () => {
           }),
         ),
     );
-    assert.deepEqual(shape(await failure(fetchClientCredentialsToken(options(`${origin}/token`, { fetch: endless.fetch })))), shape(viaGlobal));
+    assert.deepEqual(shape(await rejection(fetchClientCredentialsToken(options(`${origin}/token`, { fetch: endless.fetch })))), shape(viaGlobal));
     assert.ok(pulled < 40, `${pulled} chunks of 16 KB pulled`);
   });
 
   test("a non-https token URL is refused before the option is called", async () => {
     const d = double(() => new Response(JSON.stringify(OK_BODY)));
-    const viaGlobal = await failure(fetchClientCredentialsToken(options("http://as.example/token")));
-    const viaOption = await failure(fetchClientCredentialsToken(options("http://as.example/token", { fetch: d.fetch })));
+    const viaGlobal = await rejection(fetchClientCredentialsToken(options("http://as.example/token")));
+    const viaOption = await rejection(fetchClientCredentialsToken(options("http://as.example/token", { fetch: d.fetch })));
     assert.equal(viaGlobal.code, "ERR_INVALID_OPTIONS");
     assert.deepEqual(shape(viaOption), shape(viaGlobal));
     assert.throws(() => new JwksClient({ jwksUri: "http://as.example/certs", fetch: d.fetch }), (e) => e.code === viaGlobal.code);
@@ -297,14 +288,14 @@ describe("a custom fetch gets the same errors as the global one", () => {
       res.end(JSON.stringify({ issuer, token_endpoint: "http://as.example/token", jwks_uri: "http://as.example/certs" }));
     });
     issuer = `${origin}/realms/x`;
-    const viaGlobal = await failure(fetchClientCredentialsToken({ issuer, clientId: "c", clientSecret: "s" }));
+    const viaGlobal = await rejection(fetchClientCredentialsToken({ issuer, clientId: "c", clientSecret: "s" }));
     const { fetch, calls } = recorder();
-    const viaOption = await failure(fetchClientCredentialsToken({ issuer, clientId: "c", clientSecret: "s", fetch }));
+    const viaOption = await rejection(fetchClientCredentialsToken({ issuer, clientId: "c", clientSecret: "s", fetch }));
     assert.deepEqual(shape(viaOption), shape(viaGlobal));
     assert.match(viaGlobal.message, /https/);
     assert.deepEqual(calls.map((c) => c.url), [`${issuer}/.well-known/openid-configuration`]);
     const jwks = new JwksClient({ issuer, fetch });
-    const viaJwks = await failure(jwks.reload());
+    const viaJwks = await rejection(jwks.reload());
     assert.match(viaJwks.message, /https/);
     assert.ok(!calls.some((c) => c.url.startsWith("http://as.example")), calls.map((c) => c.url).join("\n"));
     jwks.free();
@@ -322,31 +313,31 @@ describe("a custom fetch gets the same errors as the global one", () => {
   test("a fetch that ignores the signal still ends at timeoutMs with ERR_TIMEOUT; one whose body never ends too", async () => {
     const never = () => new Promise(() => {});
     const started = Date.now();
-    const err = await failure(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: never, timeoutMs: 200 })));
+    const err = await rejection(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: never, timeoutMs: 200 })));
     assert.equal(err.code, "ERR_TIMEOUT");
     const stalled = () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }));
-    assert.equal((await failure(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: stalled, timeoutMs: 200 })))).code, "ERR_TIMEOUT");
+    assert.equal((await rejection(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: stalled, timeoutMs: 200 })))).code, "ERR_TIMEOUT");
     assert.ok(Date.now() - started < 4000, `${Date.now() - started} ms for two 200 ms timeouts`);
-    const viaGlobal = await failure(fetchClientCredentialsToken(options(faults.url("/hang"), { timeoutMs: 200 })));
+    const viaGlobal = await rejection(fetchClientCredentialsToken(options(faults.url("/hang"), { timeoutMs: 200 })));
     assert.deepEqual(shape(err), shape(viaGlobal));
   });
 
   test("the caller's signal: ERR_ABORTED, even when the option ignores it", async () => {
     const controller = new AbortController();
-    const pending = failure(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: () => new Promise(() => {}), signal: controller.signal })));
+    const pending = rejection(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: () => new Promise(() => {}), signal: controller.signal })));
     setTimeout(() => controller.abort(), 50);
     assert.equal((await pending).code, "ERR_ABORTED");
   });
 
   test("a rejection from the option is ERR_NETWORK with its message; a non-Response is ERR_NETWORK too", async () => {
-    const refused = await failure(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: async () => Promise.reject(new TypeError("proxy refused the connection")) })));
+    const refused = await rejection(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: async () => Promise.reject(new TypeError("proxy refused the connection")) })));
     assert.equal(refused.code, "ERR_NETWORK");
     assert.match(refused.message, /proxy refused the connection/);
-    const wrong = await failure(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: async () => ({ ok: true }) })));
+    const wrong = await rejection(fetchClientCredentialsToken(options(faults.url("/ok"), { fetch: async () => ({ ok: true }) })));
     assert.equal(wrong.code, "ERR_NETWORK");
     assert.match(wrong.message, /not a Response/);
     const client = new TokenClient({ tokenUrl: as.tokenUrl, ...basic(), fetch: (url, init) => (url === as.tokenUrl ? globalFetch(url, init) : "nope") });
-    assert.equal((await failure(client.fetch(api.url("/data")))).code, "ERR_NETWORK");
+    assert.equal((await rejection(client.fetch(api.url("/data")))).code, "ERR_NETWORK");
     client.free();
   });
 });

@@ -16,6 +16,7 @@ import { JwksClient, TokenClient, authorizeRequest, decodeJwt, fetchClientCreden
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { startAuthServer } from "../../scripts/dev-auth-server.mjs";
 import { closeAll, httpServer, rawServer } from "../support/hand-server.mjs";
+import { rejection } from "../support/rejection.mjs";
 
 const CLIENT_ID = "hygiene-client";
 /** URL-safe, as most real secrets are (Keycloak's are alphanumeric). */
@@ -84,15 +85,6 @@ function assertClean(err, secret, label) {
       assert.ok(!text.includes(needle), `${label}: the ${what} shows in ${where}:\n${text}`);
     }
   }
-}
-
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  assert.fail("the call succeeded");
 }
 
 let echo;
@@ -196,7 +188,7 @@ describe("a server echoing the request", () => {
     for (const authMethod of ["client_secret_basic", "client_secret_post"]) {
       for (const [path, code] of cases) {
         test(`${path} (${authMethod}, ${secret === PLAIN_SECRET ? "plain" : "special"} secret): ${code}, nothing leaks`, { timeout: 10_000 }, async () => {
-          const err = await failure(fetchClientCredentialsToken(options(echo.url(`/${path}`), secret, { authMethod })));
+          const err = await rejection(fetchClientCredentialsToken(options(echo.url(`/${path}`), secret, { authMethod })));
           assert.equal(err.code, code, err.message);
           assertClean(err, secret, path);
         });
@@ -205,9 +197,9 @@ describe("a server echoing the request", () => {
   }
 
   test("the echo really carries the secret, so the cases above mean something", async () => {
-    const err = await failure(fetchClientCredentialsToken(options(echo.url("/oauth-description"), PLAIN_SECRET, { authMethod: "client_secret_post" })));
+    const err = await rejection(fetchClientCredentialsToken(options(echo.url("/oauth-description"), PLAIN_SECRET, { authMethod: "client_secret_post" })));
     assert.match(err.errorDescription, /client_secret=\[redacted\]/);
-    const basic = await failure(fetchClientCredentialsToken(options(echo.url("/oauth-description"), PLAIN_SECRET)));
+    const basic = await rejection(fetchClientCredentialsToken(options(echo.url("/oauth-description"), PLAIN_SECRET)));
     assert.match(basic.errorDescription, /Basic \[redacted\]/);
   });
 });
@@ -227,7 +219,7 @@ describe("a server echoing a signed client assertion (RFC 7523) and a DPoP proof
     for (const path of echoing) {
       test(`${path} (${method}): neither the assertion, the key nor the secret shows`, { timeout: 10_000 }, async () => {
         const client = new TokenClient(options(echo.url(`/${path}`), SPECIAL_SECRET, extra()));
-        const err = await failure(client.getToken());
+        const err = await rejection(client.getToken());
         client.free();
         const assertion = new URLSearchParams(lastEchoed).get("client_assertion");
         assert.equal(assertion.split(".").length, 3, "the echo carried the assertion");
@@ -247,7 +239,7 @@ describe("a server echoing a signed client assertion (RFC 7523) and a DPoP proof
   }
 
   test("a key that doesn't fit: the message says what was expected, never the key", async () => {
-    const err = await failure(fetchClientCredentialsToken({ ...options(echo.url("/none"), PLAIN_SECRET), authMethod: "private_key_jwt", privateKey: jwk, signingAlg: "PS256" }));
+    const err = await rejection(fetchClientCredentialsToken({ ...options(echo.url("/none"), PLAIN_SECRET), authMethod: "private_key_jwt", privateKey: jwk, signingAlg: "PS256" }));
     assert.equal(err.code, "ERR_INVALID_OPTIONS");
     assert.match(err.message, /EC P-256 key, which signs ES256, not PS256/);
     for (const [where, text] of views(err)) assert.ok(!text.includes(jwk.d), `the private key shows in ${where}`);
@@ -264,7 +256,7 @@ describe("a server handing out the token with a refusal", () => {
     ["/307", "ERR_INVALID_RESPONSE"],
   ]) {
     test(`HTTP ${path.slice(1)} with an access_token in the body: ${code} without it`, async () => {
-      const err = await failure(fetchClientCredentialsToken(options(tokenInError.url(path), PLAIN_SECRET)));
+      const err = await rejection(fetchClientCredentialsToken(options(tokenInError.url(path), PLAIN_SECRET)));
       assert.equal(err.code, code, err.message);
       assertClean(err, PLAIN_SECRET, path);
     });
@@ -273,16 +265,16 @@ describe("a server handing out the token with a refusal", () => {
 
 describe("every other error code", () => {
   test("ERR_NETWORK, cause included", async () => {
-    const err = await failure(fetchClientCredentialsToken(options(resetter.url(), PLAIN_SECRET)));
+    const err = await rejection(fetchClientCredentialsToken(options(resetter.url(), PLAIN_SECRET)));
     assert.equal(err.code, "ERR_NETWORK");
     assert.ok(err.cause, "the runtime's error is kept as cause");
     assertClean(err, PLAIN_SECRET, "reset");
-    const post = await failure(fetchClientCredentialsToken(options(resetter.url(), SPECIAL_SECRET, { authMethod: "client_secret_post" })));
+    const post = await rejection(fetchClientCredentialsToken(options(resetter.url(), SPECIAL_SECRET, { authMethod: "client_secret_post" })));
     assertClean(post, SPECIAL_SECRET, "reset, post");
   });
 
   test("ERR_TIMEOUT", async () => {
-    const err = await failure(fetchClientCredentialsToken(options(echo.url("/hang"), PLAIN_SECRET, { timeoutMs: 100 })));
+    const err = await rejection(fetchClientCredentialsToken(options(echo.url("/hang"), PLAIN_SECRET, { timeoutMs: 100 })));
     assert.equal(err.code, "ERR_TIMEOUT");
     assertClean(err, PLAIN_SECRET, "timeout");
   });
@@ -291,7 +283,7 @@ describe("every other error code", () => {
     const controller = new AbortController();
     const pending = fetchClientCredentialsToken(options(echo.url("/hang"), PLAIN_SECRET, { signal: controller.signal }));
     setTimeout(() => controller.abort(new Error(`shutting down ${PLAIN_SECRET}`)), 50);
-    const err = await failure(pending);
+    const err = await rejection(pending);
     assert.equal(err.code, "ERR_ABORTED");
     assertClean(err, PLAIN_SECRET, "abort");
   });
@@ -309,7 +301,7 @@ describe("every other error code", () => {
   ];
   for (const [name, extra] of badOptions) {
     test(`ERR_INVALID_OPTIONS: ${name}`, async () => {
-      const err = await failure(fetchClientCredentialsToken({ ...options(echo.url("/none"), PLAIN_SECRET), ...extra }));
+      const err = await rejection(fetchClientCredentialsToken({ ...options(echo.url("/none"), PLAIN_SECRET), ...extra }));
       assert.equal(err.code, "ERR_INVALID_OPTIONS", err.message);
       assertClean(err, PLAIN_SECRET, name);
     });
@@ -343,7 +335,7 @@ describe("every other error code", () => {
   });
 
   test("ERR_OAUTH from the real authorization server, wrong secret", async () => {
-    const err = await failure(fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId: as.clients.basic.clientId, clientSecret: PLAIN_SECRET }));
+    const err = await rejection(fetchClientCredentialsToken({ tokenUrl: as.tokenUrl, clientId: as.clients.basic.clientId, clientSecret: PLAIN_SECRET }));
     assert.equal(err.code, "ERR_OAUTH");
     assert.equal(err.error, "invalid_client");
     assertClean(err, PLAIN_SECRET, "oidc-provider");
@@ -353,7 +345,7 @@ describe("every other error code", () => {
 describe("TokenClient", () => {
   test("its errors, and the client itself, show neither the secret nor the token", async () => {
     const client = new TokenClient(options(echo.url("/oauth-description"), PLAIN_SECRET));
-    const err = await failure(client.getToken());
+    const err = await rejection(client.getToken());
     assert.equal(err.code, "ERR_OAUTH");
     assertClean(err, PLAIN_SECRET, "TokenClient.getToken");
     for (const text of [inspect(client, { depth: Infinity, showHidden: true }), JSON.stringify(client) ?? "", String(client)]) {
@@ -391,7 +383,7 @@ describe("verifyJwt and authorizeRequest", () => {
     };
     const options = { jwks: { keys: [jwk] }, issuer: "https://iss.example", audience: "api" };
     for (const [name, token] of Object.entries(cases)) {
-      const err = await failure(verifyJwt(token, options));
+      const err = await rejection(verifyJwt(token, options));
       assertClean(err, PLAIN_SECRET, `verifyJwt: ${name}`);
       for (const [where, text] of views(err)) {
         assert.ok(!text.includes(token) && !text.includes(token.split(".")[2]), `verifyJwt ${name}: the token shows in ${where}`);
@@ -404,7 +396,7 @@ describe("verifyJwt and authorizeRequest", () => {
     }
     // A JwksClient that cannot reach its keys: the transport error names no token either.
     const jwks = new JwksClient({ jwksUri: "http://127.0.0.1:9/certs", timeoutMs: 500 });
-    const err = await failure(verifyJwt(cases.expired, { ...options, jwks }));
+    const err = await rejection(verifyJwt(cases.expired, { ...options, jwks }));
     assertClean(err, PLAIN_SECRET, "JwksClient transport");
     for (const [where, text] of views(err)) assert.ok(!text.includes(cases.expired.split(".")[1]), where);
   });

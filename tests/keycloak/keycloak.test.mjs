@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { decodeJwt, fetchClientCredentialsToken, TokenClient } from "client-credentials";
 import { startKeycloak, REALM_FILE } from "../../scripts/keycloak.mjs";
 import { startProtectedApi } from "../support/protected-api.mjs";
+import { rejection } from "../support/rejection.mjs";
 
 const realm = JSON.parse(readFileSync(REALM_FILE, "utf8"));
 const client = (id) => realm.clients.find((c) => c.clientId === id);
@@ -25,16 +26,6 @@ before(async () => {
 });
 
 after(() => kc?.stop());
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  assert.fail("expected a rejection");
-}
 
 describe("the seed's two calls", () => {
   test("curl: client_secret_post, and raw keeps Keycloak's own fields", async () => {

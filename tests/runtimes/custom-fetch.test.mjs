@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { FIXTURES, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd, bundleWorker } from "./support/harness.mjs";
+import { FIXTURES, installedPackage, lastJsonLine, run, runtimeBinary, serveWorkerd, bundleWorker, oneWorkerConfig } from "./support/harness.mjs";
 import { copyFixtures, startServers } from "./support/scenario.mjs";
 
 let servers, project;
@@ -53,35 +53,17 @@ describe("workerd", () => {
     const workerd = runtimeBinary("workerd");
     const dir = join(project.dir, "custom-fetch-worker");
     await bundleWorker(project, join(FIXTURES, "custom-fetch.mjs"), dir);
-    const text = (s) => JSON.stringify(s);
     const a = args();
     writeFileSync(
       join(dir, "config.capnp"),
-      `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "custom", worker = .custom),
-    (name = "loopback-allowed", network = (allow = ["public", "local"])),
-  ],
-  sockets = [(name = "custom", address = "127.0.0.1:0", http = (), service = "custom")],
-);
-const custom :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
-    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
-  ],
-  compatibilityDate = "2025-09-01",
-  bindings = [
-    (name = "TOKEN_URL", text = ${text(a.tokenUrl)}),
-    (name = "CLIENT_ID", text = ${text(a.clientId)}),
-    (name = "CLIENT_SECRET", text = ${text(a.clientSecret)}),
-    (name = "API_URL", text = ${text(a.apiUrl)}),
-    (name = "ISSUER", text = ${text(a.issuer)}),
-    (name = "JWKS_URI", text = ${text(a.jwksUri)}),
-  ],
-  globalOutbound = "loopback-allowed",
-);
-`,
+      oneWorkerConfig("custom", {
+        TOKEN_URL: a.tokenUrl,
+        CLIENT_ID: a.clientId,
+        CLIENT_SECRET: a.clientSecret,
+        API_URL: a.apiUrl,
+        ISSUER: a.issuer,
+        JWKS_URI: a.jwksUri,
+      }),
     );
     server = serveWorkerd(workerd, dir, ["custom"]);
     ({ custom: port } = await server.ready);

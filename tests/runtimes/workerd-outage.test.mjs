@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd, bundleWorker } from "./support/harness.mjs";
+import { FIXTURES, installedPackage, run, runtimeBinary, serveWorkerd, bundleWorker, oneWorkerConfig } from "./support/harness.mjs";
 import { closeAll, httpServer } from "../support/hand-server.mjs";
 
 const workerd = runtimeBinary("workerd");
@@ -39,27 +39,7 @@ describe(`${version}: refresh ahead with waitUntil`, () => {
     const project = installedPackage();
     const dir = join(project.dir, "outage-worker");
     await bundleWorker(project, join(FIXTURES, "workerd", "outage.mjs"), dir);
-    writeFileSync(
-      join(dir, "config.capnp"),
-      `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "outage", worker = .outage),
-    (name = "loopback-allowed", network = (allow = ["public", "local"])),
-  ],
-  sockets = [(name = "outage", address = "127.0.0.1:0", http = (), service = "outage")],
-);
-const outage :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "out/worker.mjs"),
-    (name = "client_credentials_bg.wasm", wasm = embed "out/client_credentials_bg.wasm"),
-  ],
-  compatibilityDate = "2025-09-01",
-  bindings = [(name = "TOKEN_URL", text = ${JSON.stringify(tokenServer.url("/token"))})],
-  globalOutbound = "loopback-allowed",
-);
-`,
-    );
+    writeFileSync(join(dir, "config.capnp"), oneWorkerConfig("outage", { TOKEN_URL: tokenServer.url("/token") }));
     server = serveWorkerd(workerd, dir, ["outage"]);
     ({ outage: port } = await server.ready);
   });
